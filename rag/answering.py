@@ -1,0 +1,197 @@
+"""Question → (follow-up rewrite) → retrieval → relevance gate → LLM or extractive answer → checked citations.
+
+`stream()` yields events as work progresses (passages first, then answer tokens, then the final
+`Answer` with resolved citations), so the CLI and the web chat can show progress while the model
+is still writing.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterator, Literal
+
+from rag.citations import check_answer
+from rag.errors import LLMError, QueryError
+from rag.extractive import best_sentences, format_extract
+from rag.llm.client import ChatClient
+from rag.llm.factory import make_chat_client
+from rag.prompting import REFUSAL, answer_messages, condense_messages, is_refusal
+from rag.relevance import question_coverage
+from rag.retrieval import Mode, check_query
+from rag.schema import Answer, Passage
+from rag.service import RagService
+
+MAX_QUESTION_CHARS = 1000
+MIN_COVERAGE = 0.34  # below this no retrieved passage shares the question's key words: refuse
+_FOLLOW_UP_STARTS = ("那", "还有", "另外", "其中", "它", "其", "这", "该", "同样", "再", "and ", "what about")
+
+History = list[tuple[str, str]]
+
+
+@dataclass
+class AnswerEvent:
+    kind: Literal["status", "passages", "token", "done"]
+    text: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    answer: Answer | None = None
+
+
+class Answerer:
+    """Owns the chat client (started lazily, once) and runs the answering pipeline."""
+
+    def __init__(self, service: RagService, client: ChatClient | None = None, use_llm: bool | None = None) -> None:
+        self.service = service
+        self.settings = service.settings
+        self._client = client
+        self._client_error: str = ""
+        self._use_llm = self.settings.resolved_llm() != "extractive" if use_llm is None else use_llm
+        self._lock = threading.Lock()
+
+    # -- LLM lifecycle ------------------------------------------------------------------------------
+    def chat_client(self) -> ChatClient | None:
+        """The client, created on first use; None in extractive mode or when it could not start."""
+        if not self._use_llm:
+            return None
+        with self._lock:
+            if self._client is None and not self._client_error:
+                try:
+                    self._client = make_chat_client(self.settings)
+                except LLMError as exc:
+                    self._client_error = str(exc)
+            return self._client
+
+    @property
+    def llm_label(self) -> str:
+        if not self._use_llm:
+            return "extractive（不使用大模型，摘录原文句子）"
+        if self._client is not None:
+            return self._client.label
+        return f"不可用：{self._client_error}" if self._client_error else "未启动（首次提问时启动）"
+
+    def reset_client(self) -> None:
+        with self._lock:
+            self._client, self._client_error = None, ""
+
+    # -- pipeline -----------------------------------------------------------------------------------
+    def ask(self, question: str, history: History | None = None, k: int | None = None, mode: Mode = "hybrid") -> Answer:
+        answer = None
+        for event in self.stream(question, history, k, mode):
+            if event.kind == "done":
+                answer = event.answer
+        assert answer is not None
+        return answer
+
+    def stream(
+        self, question: str, history: History | None = None, k: int | None = None, mode: Mode = "hybrid"
+    ) -> Iterator[AnswerEvent]:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        question = (question or "").strip()
+        if len(question) > MAX_QUESTION_CHARS:
+            raise QueryError(f"问题太长（{len(question)} 字），请精简到 {MAX_QUESTION_CHARS} 字以内 / question too long")
+        check_query(question)
+        client = self.chat_client()
+
+        standalone = question
+        if history and looks_like_follow_up(question):
+            t0 = time.perf_counter()
+            yield AnswerEvent("status", text="正在结合上下文理解问题…")
+            standalone = self._condense(question, history, client)
+            timings["condense"] = _ms(t0)
+
+        retriever = self.service.retriever()  # loads the index once; not part of the per-query time
+        t0 = time.perf_counter()
+        passages = retriever.search(standalone, k or self.settings.top_k, mode)
+        timings["retrieval"] = _ms(t0)
+        yield AnswerEvent("passages", passages=passages)
+
+        base = dict(question=question, standalone_question=standalone, passages=passages, timings_ms=timings)
+        coverage = question_coverage(standalone, passages, retriever.index)
+        if not passages or coverage < MIN_COVERAGE:
+            timings["total"] = _ms(started)
+            yield AnswerEvent("done", answer=Answer(text=REFUSAL, refused=True, llm=self.llm_label,
+                                                   notice="检索到的段落与问题不相关", **base))
+            return
+
+        notice = ""
+        t0 = time.perf_counter()
+        raw = None
+        if client is not None:
+            try:
+                pieces: list[str] = []
+                for delta in client.stream(answer_messages(standalone, passages)):
+                    if not pieces:
+                        timings["first_token"] = _ms(started)
+                    pieces.append(delta)
+                    yield AnswerEvent("token", text=delta)
+                raw = "".join(pieces).strip()
+                llm = client.label
+            except LLMError as exc:
+                notice = f"大模型不可用（{exc}），以下答案直接摘录自文件原文。"
+                yield AnswerEvent("status", text=notice)
+        elif self._use_llm:
+            notice = f"大模型不可用（{self._client_error}），以下答案直接摘录自文件原文。"
+        if raw is None:
+            llm = "extractive"
+            extracts = best_sentences(standalone, passages)
+            raw = format_extract(extracts) if extracts else REFUSAL
+            timings.setdefault("first_token", _ms(started))
+            yield AnswerEvent("token", text=raw)
+        timings["generation"] = _ms(t0)
+
+        answer = self._finish(raw, llm, notice, base)
+        timings["total"] = _ms(started)
+        yield AnswerEvent("done", answer=answer)
+
+    def _finish(self, raw: str, llm: str, notice: str, base: dict) -> Answer:
+        """Resolve markers, check numbers; a refusal or an answer with no supported claim becomes the refusal."""
+        passages = base["passages"]
+        if is_refusal(raw):
+            return Answer(text=REFUSAL, refused=True, llm=llm, notice=notice, **base)
+        checked = check_answer(raw, passages, question=base["standalone_question"])
+        claims = [s for s in checked.sentences if s.is_claim]
+        if claims and not any(s.supported for s in claims):
+            reasons = "；".join(dict.fromkeys(s.flag_reason for s in claims))
+            return Answer(text=REFUSAL, refused=True, llm=llm, notice=_join(notice, f"模型的回答无法在文件中核实（{reasons}），已改为拒答。"), **base)
+        flagged = [s.text for s in checked.flagged]
+        return Answer(text=checked.text, refused=False, citations=checked.citations, flagged_sentences=flagged,
+                      llm=llm, notice=notice, **base)
+
+    def _condense(self, question: str, history: History, client: ChatClient | None) -> str:
+        """Rewrite a follow-up into a standalone question; falls back to a rule when the LLM can't."""
+        if client is not None:
+            try:
+                rewritten = client.complete(condense_messages(history, question), max_tokens=80)
+                rewritten = rewritten.strip().strip("\"“”'").splitlines()[0].strip() if rewritten.strip() else ""
+                if 2 <= len(rewritten) <= 3 * len(question) + 60 and not is_refusal(rewritten):
+                    return rewritten
+            except LLMError:
+                pass
+        return condense_by_rule(question, history)
+
+
+def looks_like_follow_up(question: str) -> bool:
+    """Short or pronoun-led questions ("那2024年的目标呢？") lean on the conversation."""
+    return len(question) <= 6 or question.lower().startswith(_FOLLOW_UP_STARTS) or question.rstrip("？? ").endswith("呢")
+
+
+_YEAR = re.compile(r"(?:19|20)\d{2}年")
+
+
+def condense_by_rule(question: str, history: History) -> str:
+    """Previous question + this one; a year in the follow-up replaces the year of the previous question."""
+    previous = history[-1][0] if history else ""
+    years = _YEAR.findall(question)
+    if years:
+        previous = _YEAR.sub(years[0], previous)
+    return f"{previous} {question}".strip()
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)

@@ -1,0 +1,135 @@
+"""Parse [n] markers in an answer and check every cited sentence against the passages it names.
+
+A sentence is *supported* when it cites at least one existing passage and every number in it
+(30.24, 29.2%, 2375) occurs in a cited passage, its heading path, or the question itself.
+Sentences that fail are flagged, never silently shown as fact.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.schema import Citation, Passage
+from rag.textnorm import extract_numbers, normalize_for_match
+
+_MARKER = re.compile(r"\[\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*\]|【\s*(\d{1,2})\s*】")
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\s*(?:\[\s*\d{1,2}(?:\s*[,，、]\s*\d{1,2})*\s*\]|【\s*\d{1,2}\s*】))*")
+_CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+MIN_CLAIM_CHARS = 6  # shorter fragments ("如下：") make no claim worth a citation
+
+
+@dataclass
+class SentenceCheck:
+    text: str  # the sentence without its markers
+    markers: list[int]  # valid markers, in order
+    invalid_markers: list[int] = field(default_factory=list)
+    missing_numbers: list[str] = field(default_factory=list)
+    repaired: bool = False  # a marker was attached because the model gave none
+
+    @property
+    def is_claim(self) -> bool:
+        return len(_CONTENT.findall(self.text)) >= MIN_CLAIM_CHARS
+
+    @property
+    def supported(self) -> bool:
+        return bool(self.markers) and not self.missing_numbers
+
+    @property
+    def flag_reason(self) -> str:
+        if not self.markers:
+            return "未标注来源" if not self.invalid_markers else f"引用了不存在的资料 {self.invalid_markers}"
+        if self.missing_numbers:
+            return f"数字 {'、'.join(self.missing_numbers)} 在所引资料中找不到"
+        return ""
+
+
+@dataclass
+class CheckedAnswer:
+    text: str  # the answer with invalid markers removed
+    sentences: list[SentenceCheck]
+    citations: list[Citation]
+
+    @property
+    def flagged(self) -> list[SentenceCheck]:
+        return [s for s in self.sentences if s.is_claim and not s.supported]
+
+
+def parse_markers(fragment: str) -> list[int]:
+    numbers: list[int] = []
+    for match in _MARKER.finditer(fragment):
+        group = match.group(1) or match.group(2)
+        numbers.extend(int(n) for n in re.split(r"[,，、\s]+", group) if n)
+    return numbers
+
+
+def strip_markers(text: str) -> str:
+    return _MARKER.sub("", text).strip()
+
+
+def split_answer_sentences(answer: str) -> list[str]:
+    """Sentences with their trailing markers attached ("…30.24亿元。[1]" stays one sentence)."""
+    return [m.group().strip() for m in _SENTENCE.finditer(answer) if m.group().strip()]
+
+
+def _sentence_spans(answer: str) -> list[tuple[str, str]]:
+    """(text before the sentence, sentence) pairs, so line breaks between sentences survive."""
+    spans, last = [], 0
+    for match in _SENTENCE.finditer(answer):
+        if match.group().strip():
+            spans.append((answer[last : match.start()], match.group()))
+            last = match.end()
+    return spans
+
+
+def check_answer(answer: str, passages: list[Passage], question: str = "", repair: bool = True) -> CheckedAnswer:
+    """Check each sentence; with `repair`, an uncited sentence gets the passage that holds all its numbers."""
+    by_marker = {i: p for i, p in enumerate(passages, start=1)}
+    haystacks = {i: normalize_for_match(p.chunk.index_text) for i, p in by_marker.items()}
+    question_numbers = set(extract_numbers(question))
+    sentences: list[SentenceCheck] = []
+    cleaned_parts: list[str] = []
+    for gap, raw in _sentence_spans(answer):
+        markers = parse_markers(raw)
+        valid = list(dict.fromkeys(m for m in markers if m in by_marker))
+        invalid = list(dict.fromkeys(m for m in markers if m not in by_marker))
+        leading = raw[: len(raw) - len(raw.lstrip())]
+        body = strip_markers(raw)
+        numbers = [n for n in dict.fromkeys(extract_numbers(body)) if n not in question_numbers]
+        check = SentenceCheck(text=body, markers=valid, invalid_markers=invalid)
+        if not valid and repair and numbers:
+            holders = [i for i, hay in haystacks.items() if all(_number_in(n, hay) for n in numbers)]
+            if holders:
+                check.markers, check.repaired = [holders[0]], True
+        if check.markers:
+            pool = "".join(haystacks[m] for m in check.markers)
+            check.missing_numbers = [n for n in numbers if not _number_in(n, pool)]
+        sentences.append(check)
+        cleaned_parts.append(gap + leading + body + "".join(f"[{m}]" for m in check.markers))
+    citations = _citations(sentences, by_marker)
+    return CheckedAnswer(text="".join(cleaned_parts), sentences=sentences, citations=citations)
+
+
+def _number_in(number: str, haystack: str) -> bool:
+    """Whole-number match: 30.24 matches 30.24亿元 but 2 does not match 2375 and 0.5 not 10.5."""
+    pattern = rf"(?<![\d.]){re.escape(number)}(?![\d])"
+    if re.search(pattern, haystack):
+        return True
+    if number.endswith("%"):  # "29.2%" in the answer, "增长29.2个百分点" or "29.2 %" in the passage
+        return bool(re.search(rf"(?<![\d.]){re.escape(number[:-1])}(?![\d.])", haystack))
+    return False
+
+
+def _citations(sentences: list[SentenceCheck], by_marker: dict[int, Passage]) -> list[Citation]:
+    cited: dict[int, list[SentenceCheck]] = {}
+    for sentence in sentences:
+        for marker in sentence.markers:
+            cited.setdefault(marker, []).append(sentence)
+    return [
+        Citation(
+            marker=marker,
+            passage=by_marker[marker],
+            supported=all(not s.missing_numbers for s in checks),
+            sentences=[s.text for s in checks],
+        )
+        for marker, checks in sorted(cited.items())
+    ]

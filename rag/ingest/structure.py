@@ -1,0 +1,74 @@
+"""Turn rebuilt blocks into paragraphs with heading paths, dropping headings-only and duplicate blocks."""
+from __future__ import annotations
+
+from rag.ingest.headings import (
+    STANDALONE_LEVEL,
+    Heading,
+    SectionTracker,
+    is_standalone_heading,
+    lead_heading,
+    numbered_heading,
+)
+from rag.ingest.paragraphs import Block
+from rag.schema import Origin, Paragraph
+from rag.textnorm import normalize_for_match
+
+_MIN_DEDUP_CHARS = 12
+
+
+def assign_sections(blocks: list[Block], doc_name: str) -> list[Paragraph]:
+    """Walk the blocks in order, keep the heading stack, emit content paragraphs with their path."""
+    tracker = SectionTracker()
+    paragraphs: list[Paragraph] = []
+    for i, block in enumerate(blocks):
+        text = block.text
+        if block.heading_level is not None:
+            tracker.enter(Heading(block.heading_level, text))
+            continue
+        heading = numbered_heading(text)
+        if heading:
+            tracker.enter(heading)
+            if _is_title_only(text, heading.title):
+                continue
+        elif _next_is_body(blocks, i) and is_standalone_heading(text):
+            tracker.enter(Heading(STANDALONE_LEVEL, text.rstrip("。：:")))
+            continue
+        else:
+            lead = lead_heading(text)
+            if lead:
+                tracker.enter(lead)
+        paragraphs.append(Paragraph(text=text, origin=Origin(doc=doc_name, section=tracker.path, page=block.page)))
+    return drop_contained_duplicates(paragraphs)
+
+
+def _is_title_only(text: str, title: str) -> bool:
+    return len(text.rstrip("。：:；;")) <= len(title)
+
+
+def _next_is_body(blocks: list[Block], i: int) -> bool:
+    """A short sentence heads what follows only if a longer, unnumbered paragraph follows it."""
+    if i + 1 >= len(blocks):
+        return False
+    nxt = blocks[i + 1]
+    return nxt.heading_level is None and len(nxt.text) > len(blocks[i].text)
+
+
+def drop_contained_duplicates(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Drop a paragraph whose text already appears inside another one (re-extracted fragments).
+
+    Candidates are found through a shingle index, so this stays linear in the document size.
+    """
+    keys = [normalize_for_match(p.text) for p in paragraphs]
+    n = _MIN_DEDUP_CHARS
+    holders: dict[str, set[int]] = {}
+    for j, key in enumerate(keys):
+        for start in range(0, max(len(key) - n + 1, 0)):
+            holders.setdefault(key[start : start + n], set()).add(j)
+    kept: list[Paragraph] = []
+    for i, (para, key) in enumerate(zip(paragraphs, keys)):
+        if len(key) >= n:
+            candidates = holders.get(key[:n], set()) - {i}
+            if any(key in keys[j] and (len(keys[j]) > len(key) or j < i) for j in candidates):
+                continue
+        kept.append(para)
+    return kept

@@ -1,0 +1,86 @@
+"""Hybrid retrieval: BM25 over jieba words and dense vectors, fused by weighted reciprocal rank."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.embedders.base import Embedder
+from rag.errors import IndexStateError, QueryError
+from rag.index_store import LoadedIndex
+from rag.schema import Passage
+from rag.time_scope import parse_time_scope, scope_factors
+from rag.tokenizer import has_searchable_content, tokenize
+
+Mode = Literal["hybrid", "bm25", "dense"]
+MAX_QUERY_CHARS = 2000
+CANDIDATE_DEPTH = 100
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Defaults chosen by `python -m eval --compare` on the dev set and CMRC 2018 (see README)."""
+
+    bm25: float = 1.0
+    dense: float = 0.3
+    rrf_k: int = 10
+    year_scope: bool = True
+
+
+class HybridRetriever:
+    """Searches one loaded index snapshot; thread-safe for concurrent readers (no shared mutable state)."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder, weights: FusionWeights = FusionWeights()) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.weights = weights
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
+        """Top-k passages; raises QueryError for an empty or punctuation-only question."""
+        query = check_query(query)
+        if not self.index.chunks:
+            raise IndexStateError("the index is empty: add documents first (python -m rag index PATH, or upload in the web chat)")
+        depth = max(CANDIDATE_DEPTH, 2 * k)  # independent of k, so asking for more never reorders the top
+        ranked: dict[str, list[tuple[int, float]]] = {}
+        if mode in ("hybrid", "bm25"):
+            ranked["bm25"] = [(h.row, h.score) for h in self.index.sparse.search(tokenize(query), depth)]
+        if mode in ("hybrid", "dense"):
+            vector = self.embedder.embed_query(query)
+            ranked["dense"] = [(h.row, h.score) for h in self.index.dense.search(vector, depth)]
+        weights = {"bm25": self.weights.bm25, "dense": self.weights.dense} if mode == "hybrid" else {mode: 1.0}
+        return self._fuse(ranked, weights, k, query)
+
+    def _fuse(
+        self, ranked: dict[str, list[tuple[int, float]]], weights: dict[str, float], k: int, query: str
+    ) -> list[Passage]:
+        fused: dict[int, float] = {}
+        scores: dict[int, dict[str, float]] = {}
+        ranks: dict[int, dict[str, int]] = {}
+        for name, hits in ranked.items():
+            for rank, (row, score) in enumerate(hits, start=1):
+                fused[row] = fused.get(row, 0.0) + weights.get(name, 0.0) / (self.weights.rrf_k + rank)
+                scores.setdefault(row, {})[name] = score
+                ranks.setdefault(row, {})[name] = rank
+        if self.weights.year_scope:
+            rows = list(fused)
+            factors = scope_factors(parse_time_scope(query), [self.index.chunks[r] for r in rows])
+            for row, factor in zip(rows, factors):
+                fused[row] *= factor
+        # Ties (equal fused score) fall back to the better single-retriever rank, then to document order.
+        order = sorted(fused, key=lambda r: (-fused[r], min(ranks[r].values()), r))[:k]
+        return [
+            Passage(
+                chunk=self.index.chunks[row],
+                score=fused[row],
+                rank=i,
+                component_scores=scores[row],
+                component_ranks=ranks[row],
+            )
+            for i, row in enumerate(order, start=1)
+        ]
+
+
+def check_query(query: str) -> str:
+    query = (query or "").strip()
+    if not has_searchable_content(query):
+        raise QueryError("the question is empty or only punctuation; please type a question")
+    return query[:MAX_QUERY_CHARS]

@@ -1,0 +1,125 @@
+"""The application facade shared by CLI, UI and evaluation: one embedder, one live index snapshot."""
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from pathlib import Path
+
+from rag.embedders import make_embedder
+from rag.embedders.base import Embedder
+from rag.errors import IndexStateError
+from rag.index_store import DocumentEntry, IndexStore, LoadedIndex
+from rag.indexing import IndexReport, Progress, update_index
+from rag.retrieval import FusionWeights, HybridRetriever, Mode
+from rag.schema import Passage
+from rag.settings import Settings
+from rag.tokenizer import tokenize
+
+
+class RagService:
+    """Loads models once; swaps to the newest index version when another writer switched CURRENT."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._store = IndexStore(settings.index_dir)
+        self._lock = threading.RLock()
+        self._retriever: HybridRetriever | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = make_embedder(self.settings)
+            return self._embedder
+
+    @property
+    def weights(self) -> FusionWeights:
+        s = self.settings
+        return FusionWeights(bm25=s.bm25_weight, dense=s.dense_weight, rrf_k=s.rrf_k)
+
+    def index_exists(self) -> bool:
+        return self._store.exists()
+
+    def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
+        """Build the index from the data folder if there is none yet; None if it already existed."""
+        if self._store.exists():
+            return None
+        return self.index([self.settings.data_dir], progress=progress)
+
+    def index(
+        self,
+        paths: list[Path],
+        *,
+        rebuild: bool = False,
+        remove: list[str] | None = None,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        report = update_index(paths, self.settings, self.embedder, rebuild=rebuild, remove=remove, progress=progress)
+        with self._lock:
+            self._retriever = None
+        return report
+
+    def snapshot(self) -> LoadedIndex:
+        return self.retriever().index
+
+    def retriever(self) -> HybridRetriever:
+        with self._lock:
+            folder = self._store.current_folder()
+            if folder is None:
+                raise IndexStateError(f"no index in {self.settings.index_dir}; build it with: python -m rag index")
+            if self._retriever is None or self._retriever.index.folder != folder:
+                embedder = self.embedder
+                loaded = self._store.load(embedder.name, embedder.dim, self.settings.exact_search_max)
+                self._retriever = HybridRetriever(loaded, embedder, self.weights)
+                tokenize("预热")  # load jieba's dictionary now rather than inside the first query
+            return self._retriever
+
+    def search(self, query: str, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
+        return self.retriever().search(query, k or self.settings.top_k, mode)
+
+    def documents(self) -> dict[str, DocumentEntry]:
+        manifest = self._store.read_manifest()
+        return dict(manifest.documents) if manifest else {}
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.settings.data_dir / "uploads"
+
+    def add_files(self, files: list[Path], progress: Progress | None = None) -> IndexReport:
+        """Copy uploaded files into the data folder (so they survive restarts) and index them."""
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        targets = []
+        for source in files:
+            target = self.uploads_dir / _safe_name(source.name)
+            if source.resolve() != target.resolve():
+                shutil.copyfile(source, target)
+            targets.append(target)
+        return self.index(targets, progress=progress)
+
+    def remove_document(self, key: str) -> IndexReport:
+        """Drop a document from the index; an uploaded copy is deleted too, files elsewhere are left alone."""
+        report = self.index([], remove=[key])
+        path = Path(key)
+        if path.is_file() and self.uploads_dir.resolve() in path.resolve().parents:
+            path.unlink()
+        return report
+
+    def stats(self) -> dict[str, object]:
+        manifest = self._store.read_manifest()
+        if manifest is None:
+            return {"documents": 0, "passages": 0}
+        return {
+            "documents": len(manifest.documents),
+            "passages": sum(len(d.chunk_ids) for d in manifest.documents.values()),
+            "embedder": f"{manifest.embedder} ({manifest.dim}-d)",
+            "vector_index": manifest.vector_index,
+            "built": manifest.created,
+        }
+
+
+def _safe_name(name: str) -> str:
+    """Keep the user's file name (Chinese included) but nothing that escapes the folder."""
+    cleaned = re.sub(r"[\\/\x00-\x1f]", "_", Path(name).name).strip(". ") or "upload"
+    return cleaned[:180]

@@ -1,0 +1,70 @@
+"""The one place that reads `.env` and the environment; everything else receives a `Settings`."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDER = "e5-small-offline"
+
+
+class Settings(BaseSettings):
+    """Every knob documented in `.env.example`; defaults give a fully offline setup."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- folders (relative to the working directory) ---
+    data_dir: Path = Field(Path("data"), validation_alias="RAG_DATA_DIR")
+    index_dir: Path = Field(Path("index"), validation_alias="RAG_INDEX_DIR")
+    cache_dir: Path = Field(Path(".cache"), validation_alias="RAG_CACHE_DIR")
+
+    # --- chunking ---
+    chunk_max_chars: int = Field(300, validation_alias="RAG_CHUNK_MAX_CHARS", ge=50)
+    chunk_min_chars: int = Field(30, validation_alias="RAG_CHUNK_MIN_CHARS", ge=0)
+
+    # --- embedder: a sentence-transformers model id or folder, or the offline default ---
+    embedder: str = Field(DEFAULT_EMBEDDER, validation_alias="RAG_EMBEDDER")
+    embedder_query_prefix: str | None = Field(None, validation_alias="RAG_EMBEDDER_QUERY_PREFIX")
+    embedder_passage_prefix: str | None = Field(None, validation_alias="RAG_EMBEDDER_PASSAGE_PREFIX")
+    embedder_batch_size: int = Field(16, validation_alias="RAG_EMBEDDER_BATCH_SIZE", ge=1)
+
+    # --- retrieval ---
+    top_k: int = Field(5, validation_alias="RAG_TOP_K", ge=1, le=50)
+    bm25_weight: float = Field(1.0, validation_alias="RAG_BM25_WEIGHT", ge=0)
+    dense_weight: float = Field(0.3, validation_alias="RAG_DENSE_WEIGHT", ge=0)
+    rrf_k: int = Field(10, validation_alias="RAG_RRF_K", ge=1)
+    exact_search_max: int = Field(100_000, validation_alias="RAG_EXACT_SEARCH_MAX", ge=1)
+
+    # --- answering ---
+    llm: Literal["auto", "local", "openai", "extractive"] = Field("auto", validation_alias="RAG_LLM")
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "RAG_OPENAI_BASE_URL"))
+    openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "RAG_OPENAI_API_KEY"))
+    llm_model: str | None = Field(None, validation_alias="RAG_LLM_MODEL")
+    llm_temperature: float = Field(0.1, validation_alias="RAG_LLM_TEMPERATURE", ge=0, le=2)
+    llm_max_tokens: int = Field(400, validation_alias="RAG_LLM_MAX_TOKENS", ge=16)
+    llm_timeout_s: float = Field(120.0, validation_alias="RAG_LLM_TIMEOUT", gt=0)
+    llm_connect_timeout_s: float = Field(5.0, validation_alias="RAG_LLM_CONNECT_TIMEOUT", gt=0)
+
+    # --- embedded local LLM (llama.cpp server) ---
+    local_model: str = Field("qwen2.5-coder-0.5b", validation_alias="RAG_LOCAL_MODEL")
+    local_threads: int = Field(2, validation_alias="RAG_LOCAL_THREADS", ge=1)
+    local_ctx: int = Field(4096, validation_alias="RAG_LOCAL_CTX", ge=512)
+    local_start_timeout_s: float = Field(120.0, validation_alias="RAG_LOCAL_START_TIMEOUT", gt=0)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.cache_dir / "models"
+
+    def resolved_llm(self) -> str:
+        """`auto` means: a configured endpoint if there is one, otherwise the embedded local model."""
+        if self.llm != "auto":
+            return self.llm
+        return "openai" if (self.openai_base_url or self.openai_api_key) else "local"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,118 @@
+"""The answer pipeline against a real OpenAI-compatible HTTP server on loopback (scripted replies)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from openai_stub import StubOpenAIServer
+from rag.answering import Answerer, condense_by_rule, looks_like_follow_up
+from rag.errors import QueryError
+from rag.prompting import REFUSAL
+
+QUESTION = "2023年长清区一般公共预算收入完成了多少？"
+
+
+def _answerer(service, base_url: str, **overrides) -> Answerer:
+    settings = service.settings.model_copy(update={"llm": "openai", "openai_base_url": base_url, **overrides})
+    service.settings = settings
+    return Answerer(service)
+
+
+def test_grounded_answer_streams_and_cites_the_revenue_paragraph(demo_service):
+    with StubOpenAIServer() as server:
+        events = list(_answerer(demo_service, server.base_url).stream(QUESTION))
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "passages" and kinds[-1] == "done" and kinds.count("token") > 3
+    answer = events[-1].answer
+    assert "30.24亿元" in answer.text and not answer.refused
+    assert answer.citations and all(c.supported for c in answer.citations)
+    assert "30.24亿元" in answer.citations[0].passage.text
+    assert {"retrieval", "generation", "first_token", "total"} <= set(answer.timings_ms)
+
+
+def test_the_prompt_numbers_passages_and_fences_them_as_data(demo_service):
+    with StubOpenAIServer() as server:
+        _answerer(demo_service, server.base_url).ask(QUESTION)
+        messages = server.requests[-1]["messages"]
+    assert "忽略" in messages[0]["content"]  # instructions inside documents are to be ignored
+    assert "[1] （" in messages[1]["content"] and "【资料结束】" in messages[1]["content"]
+
+
+def test_a_model_refusal_is_a_refusal(demo_service):
+    with StubOpenAIServer("refuse") as server:
+        answer = _answerer(demo_service, server.base_url).ask(QUESTION)
+    assert answer.refused and answer.text == REFUSAL and answer.citations == []
+
+
+def test_an_invented_number_never_reaches_the_user_as_fact(demo_service):
+    with StubOpenAIServer("invented_number") as server:
+        answer = _answerer(demo_service, server.base_url).ask(QUESTION)
+    assert answer.refused and "88.88" not in answer.text
+    assert "无法在文件中核实" in answer.notice
+
+
+def test_a_marker_to_no_passage_is_dropped(demo_service):
+    with StubOpenAIServer("bad_marker") as server:
+        answer = _answerer(demo_service, server.base_url).ask(QUESTION)
+    assert "[9]" not in answer.text
+    assert all(1 <= c.marker <= len(answer.passages) for c in answer.citations)
+
+
+def test_injected_instructions_in_a_reply_without_sources_become_a_refusal(demo_service):
+    with StubOpenAIServer("injected") as server:
+        answer = _answerer(demo_service, server.base_url).ask(QUESTION)
+    assert answer.refused and "999" not in answer.text
+
+
+@pytest.mark.parametrize("behaviour", ["http_500", "empty", "malformed"])
+def test_a_broken_endpoint_falls_back_to_an_extractive_answer_and_says_so(demo_service, behaviour):
+    with StubOpenAIServer(behaviour) as server:
+        answer = _answerer(demo_service, server.base_url).ask(QUESTION)
+    assert answer.llm == "extractive" and "大模型不可用" in answer.notice
+    assert "30.24亿元" in answer.text and answer.citations[0].supported
+
+
+def test_a_dead_endpoint_and_a_slow_one(demo_service):
+    with StubOpenAIServer() as server:
+        dead_url = server.base_url
+    answer = _answerer(demo_service, dead_url).ask(QUESTION)
+    assert "cannot reach the LLM endpoint" in answer.notice and "30.24" in answer.text
+
+    with StubOpenAIServer("slow") as server:
+        started = time.perf_counter()
+        answer = _answerer(demo_service, server.base_url, llm_timeout_s=1.0).ask(QUESTION)
+    assert time.perf_counter() - started < 10
+    assert "did not answer within 1 s" in answer.notice
+
+
+def test_a_wrong_api_key_is_named_as_such(demo_service):
+    with StubOpenAIServer(api_key="right-key") as server:
+        answer = _answerer(demo_service, server.base_url, openai_api_key="wrong-key").ask(QUESTION)
+    assert "rejected the API key" in answer.notice
+
+
+def test_an_unrelated_question_is_refused_without_asking_the_model(demo_service):
+    with StubOpenAIServer() as server:
+        answer = _answerer(demo_service, server.base_url).ask("量子计算机的工作原理是什么？")
+        assert server.requests == []
+    assert answer.refused and answer.text == REFUSAL
+
+
+def test_a_very_long_question_gets_a_clear_message(demo_service):
+    with pytest.raises(QueryError, match="太长"):
+        Answerer(demo_service).ask("收入" * 5000)
+
+
+def test_extractive_mode_needs_no_llm(demo_service):
+    answer = Answerer(demo_service).ask(QUESTION)  # tmp_settings use RAG_LLM=extractive
+    assert answer.llm == "extractive" and "30.24亿元" in answer.text and answer.citations[0].supported
+
+
+def test_follow_up_questions_are_rewritten_from_the_history(demo_service):
+    history = [("2023年一般公共预算收入完成了多少？", "完成30.24亿元。[1]")]
+    assert looks_like_follow_up("那2024年的目标呢？")
+    assert not looks_like_follow_up("2024年规模以上工业增加值预期增长多少？")
+    assert condense_by_rule("那2024年的目标呢？", history) == "2024年一般公共预算收入完成了多少？ 那2024年的目标呢？"
+    answer = Answerer(demo_service).ask("那2024年的目标呢？", history=history)
+    assert "7.5%" in answer.text

@@ -1,0 +1,50 @@
+"""Citation markers are parsed, resolved and checked: numbers must occur in the cited passage."""
+from __future__ import annotations
+
+from rag.citations import check_answer, parse_markers, split_answer_sentences
+from rag.schema import Chunk, Origin, Passage
+
+REVENUE = Passage(Chunk("p1", "完成一般公共预算收入30.24亿元、增长29.2%；规模以上工业增加值增长12.2%。",
+                        Origin("report.txt", ("一、2023年工作回顾",), 1)), 1.0, 1)
+TARGET = Passage(Chunk("p2", "经济社会发展主要预期目标是：一般公共预算收入增长7.5%。",
+                       Origin("report.txt", ("二、2024年总体要求和主要预期目标",), 13)), 0.9, 2)
+
+
+def test_markers_in_several_styles():
+    assert parse_markers("收入30.24亿元[1][2]，见【3】和[1, 4]") == [1, 2, 3, 1, 4]
+    assert split_answer_sentences("第一句[1]。第二句。[2]\n第三句") == ["第一句[1]。", "第二句。[2]", "第三句"]
+
+
+def test_a_correct_cited_sentence_is_supported():
+    checked = check_answer("2023年一般公共预算收入完成30.24亿元，增长29.2%。[1]", [REVENUE, TARGET],
+                           question="2023年一般公共预算收入是多少？")
+    assert [c.marker for c in checked.citations] == [1]
+    assert checked.citations[0].supported and not checked.flagged
+
+
+def test_the_year_may_come_from_the_heading_path():
+    checked = check_answer("2023年收入为30.24亿元。[1]", [REVENUE])
+    assert checked.citations[0].supported
+
+
+def test_a_number_missing_from_the_cited_passage_is_flagged():
+    checked = check_answer("一般公共预算收入增长7.5%。[1]", [REVENUE, TARGET])
+    assert not checked.citations[0].supported
+    assert checked.flagged[0].flag_reason == "数字 7.5% 在所引资料中找不到"
+
+
+def test_markers_pointing_to_no_passage_are_dropped():
+    checked = check_answer("收入完成30.24亿元。[9]", [REVENUE, TARGET], repair=False)
+    assert checked.citations == [] and "[9]" not in checked.text
+    assert "不存在" in checked.flagged[0].flag_reason
+
+
+def test_an_uncited_figure_is_attached_to_the_passage_that_holds_it():
+    checked = check_answer("预期目标是增长7.5%。", [REVENUE, TARGET])
+    assert checked.sentences[0].repaired and [c.marker for c in checked.citations] == [2]
+    assert checked.text.endswith("[2]")
+
+
+def test_whole_numbers_only():
+    checked = check_answer("增长2%。[1]", [REVENUE])  # "2" occurs inside 29.2 and 12.2 but is not there
+    assert not checked.citations[0].supported

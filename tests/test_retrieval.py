@@ -1,0 +1,55 @@
+"""Hybrid retrieval over the demo corpus: BM25 words, fusion, year scope, bad queries."""
+from __future__ import annotations
+
+import pytest
+
+from rag.errors import QueryError
+from rag.retrieval import FusionWeights, HybridRetriever
+from rag.schema import Chunk, Origin
+from rag.time_scope import OUT_OF_SCOPE_FACTOR, parse_time_scope, scope_factors
+from rag.tokenizer import tokenize
+
+
+def test_tokens_keep_numbers_whole_and_drop_question_words():
+    tokens = tokenize("2023年一般公共预算收入是多少？完成30.24亿元、增长29.2%")
+    assert {"2023", "预算", "收入", "30.24", "29.2%"} <= set(tokens)
+    assert "多少" not in tokens and "？" not in tokens and "?" not in tokens
+
+
+def test_budget_question_finds_the_revenue_paragraph_first(demo_service):
+    top = demo_service.search("2023年一般公共预算收入是多少", k=5, mode="bm25")
+    assert "30.24亿元" in top[0].text
+    assert top[0].chunk.origin.page == 1 and top[0].rank == 1
+
+
+def test_year_in_the_question_picks_the_section_of_that_year(demo_service):
+    plan = demo_service.search("2024年计划新建多少条市政道路？", k=3, mode="bm25")
+    review = demo_service.search("2023年新建多少条市政道路？", k=3, mode="bm25")
+    assert "新建中川街等6条市政道路" in plan[0].text
+    assert "王府东街等22条市政道路" in review[0].text
+
+
+def test_relative_years_resolve_against_the_document_year():
+    chunks = [Chunk("a", "一年来…", Origin("r.txt", ("一、2023年工作回顾",))),
+              Chunk("b", "今年…", Origin("r.txt", ("三、2024年重点工作安排",))),
+              Chunk("c", "各位代表", Origin("r.txt", ()))]
+    assert scope_factors(parse_time_scope("去年新建了多少公园？"), chunks) == [1.0, OUT_OF_SCOPE_FACTOR, 1.0]
+    assert scope_factors(parse_time_scope("今年计划新建多少公园？"), chunks) == [OUT_OF_SCOPE_FACTOR, 1.0, 1.0]
+    assert scope_factors(parse_time_scope("新建了多少公园？"), chunks) == [1.0, 1.0, 1.0]
+    # a year the document has no section for changes nothing
+    assert scope_factors(parse_time_scope("2019年新建了多少公园？"), chunks) == [1.0, 1.0, 1.0]
+
+
+def test_fusion_weights_decide_between_retrievers(demo_service):
+    index = demo_service.snapshot()
+    embedder = demo_service.embedder
+    only_bm25 = HybridRetriever(index, embedder, FusionWeights(bm25=1.0, dense=0.0)).search("雨污管网改造", 5)
+    assert only_bm25 and all("dense" in p.component_ranks for p in only_bm25)  # dense ran, but weighs nothing
+    ranked = [p.passage_id for p in only_bm25]
+    assert ranked == [p.passage_id for p in demo_service.search("雨污管网改造", 5, mode="bm25")]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "？？！", "……"])
+def test_empty_or_punctuation_queries_get_a_clear_message(demo_service, query):
+    with pytest.raises(QueryError, match="empty or only punctuation"):
+        demo_service.search(query)

@@ -1,0 +1,36 @@
+"""Chinese-aware spacing and number handling, on strings from the demo report."""
+from __future__ import annotations
+
+from rag.textnorm import extract_numbers, normalize_for_match, split_sentences, tidy_spaces
+
+
+def test_spaces_between_chinese_and_numbers_go():
+    assert tidy_spaces("完成一般公共预算收入 30.24 亿元、增长 29.2%；") == "完成一般公共预算收入30.24亿元、增长29.2%；"
+    assert tidy_spaces("分别增长 5.5%和 5.6%。") == "分别增长5.5%和5.6%。"
+    assert tidy_spaces("——2024 年 1 月 17 日") == "——2024年1月17日"
+
+
+def test_latin_tokens_stay_intact():
+    assert tidy_spaces("累计建设 5G 基站 2375 个") == "累计建设5G基站2375个"
+    assert tidy_spaces("加快培育建设 CMO/CDMO 生产基地") == "加快培育建设CMO/CDMO生产基地"
+    assert tidy_spaces("Qwen 2.5 模型") == "Qwen 2.5模型"
+
+
+def test_spaces_between_chinese_phrases_are_kept():
+    assert tidy_spaces("扎实推进“万人下乡 千村提升”工程") == "扎实推进“万人下乡 千村提升”工程"
+
+
+def test_full_width_digits_fold_but_chinese_punctuation_stays():
+    assert tidy_spaces("收入３０．２４亿元，增长２９．２％。") == "收入30.24亿元，增长29.2%。"
+
+
+def test_numbers_are_extracted_whole():
+    assert extract_numbers("完成30.24亿元、增长29.2%，建设5G基站2,375个") == ["30.24", "29.2%", "5", "2375"]
+
+
+def test_match_form_is_nfkc_without_whitespace():
+    assert normalize_for_match("３０.２４ 亿元") == "30.24亿元"
+
+
+def test_sentences_split_at_chinese_ends():
+    assert split_sentences("第一句。第二句！第三句？") == ["第一句。", "第二句！", "第三句？"]

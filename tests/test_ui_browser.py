@@ -1,0 +1,224 @@
+"""The real Gradio app in headless Chromium: streamed answers with sources, uploads, concurrency, errors.
+
+A small index is built in a temporary folder from the demo report; answers come from the scripted
+OpenAI-compatible stub over loopback. The embedder is `RAG_TEST_EMBEDDER` (default `hashing-64`).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
+
+from rag.service import RagService  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from tests.openai_stub import StubOpenAIServer  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "data" / "changqing-2024-government-work-report.txt"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+WAIT_MS = 60_000
+BUDGET_Q = "2023年一般公共预算收入是多少？"
+PIPES_Q = "去年新建改造了多少公里雨污管网？"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class App:
+    """The running server plus the handles tests need (the stub, to script LLM failures)."""
+
+    def __init__(self, url: str, stub: StubOpenAIServer, service: RagService) -> None:
+        self.url, self.stub, self.service = url, stub, service
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    from ui.app import build_app, serve
+
+    root = tmp_path_factory.mktemp("ui-app")
+    data = root / "data"
+    data.mkdir()
+    shutil.copyfile(CORPUS, data / CORPUS.name)
+    with StubOpenAIServer(delay_s=0.03) as stub:
+        settings = Settings(
+            _env_file=None,
+            RAG_INDEX_DIR=root / "index",
+            RAG_DATA_DIR=data,
+            RAG_LLM="openai",
+            OPENAI_BASE_URL=stub.base_url,
+            RAG_EMBEDDER=os.environ.get("RAG_TEST_EMBEDDER", "hashing-64"),
+        )
+        service = RagService(settings)
+        service.index([data / CORPUS.name])
+        demo = build_app(service)
+        port = _free_port()
+        serve(demo, "127.0.0.1", port, block=False)
+        try:
+            yield App(f"http://127.0.0.1:{port}/", stub, service)
+        finally:
+            demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[BrowserContext]:
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")  # a fresh user-data-dir for every run
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1400, "height": 900}, locale="zh-CN",
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def open_page(browser: BrowserContext, app: App) -> Page:
+    page = browser.new_page()
+    page.goto(app.url)
+    expect(page.locator("#rag-input textarea")).to_be_visible(timeout=WAIT_MS)
+    return page
+
+
+def ask(page: Page, question: str) -> None:
+    """Type and send; returns at once (callers wait for the answer they expect)."""
+    page.locator("#rag-input textarea").fill(question)
+    page.locator("#rag-send").click()
+
+
+def last_answer(page: Page, count: int):
+    """Wait until `count` finished answers are in the chat and return the newest."""
+    done = page.locator("#rag-chat .rag-done")
+    expect(done).to_have_count(count, timeout=WAIT_MS)
+    return done.nth(count - 1)
+
+
+def test_streamed_answer_with_linked_sources(app: App, browser: BrowserContext, tmp_path: Path) -> None:
+    page = open_page(browser, app)
+    # Record whether partial text was shown before the final answer replaced it.
+    page.evaluate("""() => {
+        window.__ragStreamed = false;
+        new MutationObserver(() => {
+            const s = document.querySelector('#rag-chat .rag-streaming .rag-text');
+            if (s && s.textContent.replace('▍', '').trim().length > 0) window.__ragStreamed = true;
+        }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
+    ask(page, BUDGET_Q)
+    answer = last_answer(page, 1)
+    expect(answer).to_contain_text("30.24")
+    assert page.evaluate("window.__ragStreamed"), "the answer was not streamed token by token"
+    expect(page.locator("#rag-chat .rag-streaming")).to_have_count(0)
+
+    marker = answer.locator("a.rag-cite").first
+    expect(marker).to_be_visible()
+    target = marker.get_attribute("href")
+    assert target and target.startswith("#src-")
+    card = page.locator(f"#rag-sources {target}")
+    expect(card).to_contain_text("30.24亿元")
+    expect(card).to_contain_text("changqing-2024-government-work-report.txt")
+    expect(card).to_contain_text("第 1 页")
+    expect(card).to_contain_text("✓ 已核实")
+    expect(card.locator("mark.rag-hl")).to_contain_text("30.24")
+    expect(page.locator("#rag-sources details.rag-uncited")).to_have_count(1)
+
+    marker.click()  # the marker brings its source into view and flashes it
+    expect(card).to_have_class(re.compile(r"\brag-flash\b"))
+    expect(card).to_be_in_viewport()
+
+    shot = tmp_path / "answered-chat.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot of the answered chat: {shot}")
+    page.close()
+
+
+def test_upload_then_ask_about_it(app: App, browser: BrowserContext, tmp_path: Path) -> None:
+    fact = tmp_path / "charging-piles-2025.txt"
+    fact.write_text(
+        "示范区充电设施建设情况\n\n"
+        "示范区2025年共建成智能充电桩4321个，覆盖全部公共停车场和主要居民小区，充电服务半径缩短到一公里以内。\n",
+        encoding="utf-8",
+    )
+    page = open_page(browser, app)
+    page.get_by_role("tab", name="文件管理").click()
+    page.locator("#rag-upload input[type=file]").set_input_files(str(fact))
+    expect(page.locator("#rag-upload")).to_contain_text(fact.name, timeout=WAIT_MS)
+    page.locator("#rag-add").click()
+    expect(page.locator("#rag-report")).to_contain_text("已添加", timeout=WAIT_MS)
+    expect(page.locator("#rag-report")).to_contain_text(fact.name)
+    expect(page.locator("#rag-docs")).to_contain_text(fact.name)
+    expect(page.locator("#rag-docs")).to_contain_text("共 2 个文件")
+
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "示范区2025年共建成多少个智能充电桩？")
+    answer = last_answer(page, 1)
+    expect(answer).to_contain_text("4321")
+    expect(page.locator("#rag-sources .rag-src-cited").first).to_contain_text(fact.name)
+
+    # and it can be removed again
+    page.get_by_role("tab", name="文件管理").click()
+    page.locator("#rag-remove-choice input").click()
+    page.get_by_role("option", name=fact.name).click()
+    page.locator("#rag-remove").click()
+    expect(page.locator("#rag-report")).to_contain_text("已删除", timeout=WAIT_MS)
+    expect(page.locator("#rag-docs")).not_to_contain_text(fact.name)
+    expect(page.locator("#rag-docs")).to_contain_text("共 1 个文件")
+    page.close()
+
+
+def test_two_sessions_at_once_get_their_own_answers(app: App, browser: BrowserContext) -> None:
+    first, second = open_page(browser, app), open_page(browser, app)
+    ask(first, BUDGET_Q)
+    ask(second, PIPES_Q)
+    a1, a2 = last_answer(first, 1), last_answer(second, 1)
+    expect(a1).to_contain_text("30.24")
+    expect(a2).to_contain_text("91")
+    assert "雨污" not in a1.inner_text() and "30.24" not in a2.inner_text()
+    expect(first.locator("#rag-sources")).not_to_contain_text(PIPES_Q)
+    expect(second.locator("#rag-sources")).not_to_contain_text(BUDGET_Q)
+    expect(first.locator("#rag-chat .rag-question")).to_have_count(1)
+    expect(second.locator("#rag-chat .rag-question")).to_have_count(1)
+    first.close()
+    second.close()
+
+
+def test_empty_question_and_llm_failure_are_explained(app: App, browser: BrowserContext) -> None:
+    page = open_page(browser, app)
+    page.locator("#rag-send").click()  # nothing typed
+    error = page.locator("#rag-chat .rag-error")
+    expect(error).to_contain_text("请先输入一个问题", timeout=WAIT_MS)
+    expect(page.locator("#rag-chat")).not_to_contain_text("Traceback")
+
+    app.stub.behaviour = "http_500"
+    try:
+        ask(page, BUDGET_Q)
+        expect(error).to_have_count(0, timeout=WAIT_MS)  # the one-off message gives way to the conversation
+        answer = last_answer(page, 1)
+        expect(answer.locator(".rag-notice")).to_contain_text("大模型不可用")
+        expect(answer).to_contain_text("30.24")  # answered from the document text instead
+    finally:
+        app.stub.behaviour = "grounded"
+    page.close()
