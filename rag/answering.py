@@ -15,16 +15,16 @@ from typing import Iterator, Literal
 from rag.citations import check_answer
 from rag.errors import LLMError, QueryError
 from rag.extractive import best_sentences, format_extract
+from rag.grounding import ungrounded_words
 from rag.llm.client import ChatClient
 from rag.llm.factory import make_chat_client
 from rag.prompting import REFUSAL, answer_messages, condense_messages, is_refusal
-from rag.relevance import question_coverage
+from rag.relevance import MIN_COVERAGE, question_coverage
 from rag.retrieval import Mode, check_query
 from rag.schema import Answer, Passage
 from rag.service import RagService
 
 MAX_QUESTION_CHARS = 1000
-MIN_COVERAGE = 0.34  # below this no retrieved passage shares the question's key words: refuse
 _FOLLOW_UP_STARTS = ("那", "还有", "另外", "其中", "它", "其", "这", "该", "同样", "再", "and ", "what about")
 
 History = list[tuple[str, str]]
@@ -121,7 +121,9 @@ class Answerer:
         if client is not None:
             try:
                 pieces: list[str] = []
-                for delta in client.stream(answer_messages(standalone, passages)):
+                given = passages[: self.settings.llm_passages]
+                messages = answer_messages(standalone, given, self.settings.llm_passage_chars)
+                for delta in client.stream(messages):
                     if not pieces:
                         timings["first_token"] = _ms(started)
                     pieces.append(delta)
@@ -141,20 +143,25 @@ class Answerer:
             yield AnswerEvent("token", text=raw)
         timings["generation"] = _ms(t0)
 
-        answer = self._finish(raw, llm, notice, base)
+        cited_pool = passages if llm == "extractive" else passages[: self.settings.llm_passages]
+        answer = self._finish(raw, llm, notice, base, cited_pool)
         timings["total"] = _ms(started)
         yield AnswerEvent("done", answer=answer)
 
-    def _finish(self, raw: str, llm: str, notice: str, base: dict) -> Answer:
+    def _finish(self, raw: str, llm: str, notice: str, base: dict, cited_pool: list[Passage]) -> Answer:
         """Resolve markers, check numbers; a refusal or an answer with no supported claim becomes the refusal."""
-        passages = base["passages"]
         if is_refusal(raw):
             return Answer(text=REFUSAL, refused=True, llm=llm, notice=notice, **base)
-        checked = check_answer(raw, passages, question=base["standalone_question"])
+        question = base["standalone_question"]
+        checked = check_answer(raw, cited_pool, question=question)
         claims = [s for s in checked.sentences if s.is_claim]
         if claims and not any(s.supported for s in claims):
             reasons = "；".join(dict.fromkeys(s.flag_reason for s in claims))
-            return Answer(text=REFUSAL, refused=True, llm=llm, notice=_join(notice, f"模型的回答无法在文件中核实（{reasons}），已改为拒答。"), **base)
+            return Answer(text=REFUSAL, refused=True, llm=llm, notice=_join(notice, f"回答无法在文件中核实（{reasons}），已改为拒答。"), **base)
+        missing = ungrounded_words(question, [c.passage for c in checked.citations], self.service.snapshot())
+        if missing:
+            words = "、".join(f"「{w}」" for w in missing)
+            return Answer(text=REFUSAL, refused=True, llm=llm, notice=_join(notice, f"所引资料没有提到{words}，无法确认答案，已改为拒答。"), **base)
         flagged = [s.text for s in checked.flagged]
         return Answer(text=checked.text, refused=False, citations=checked.citations, flagged_sentences=flagged,
                       llm=llm, notice=notice, **base)

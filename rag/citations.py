@@ -16,6 +16,7 @@ _MARKER = re.compile(r"\[\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*\]|【\s*(\d{
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\s*(?:\[\s*\d{1,2}(?:\s*[,，、]\s*\d{1,2})*\s*\]|【\s*\d{1,2}\s*】))*")
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 MIN_CLAIM_CHARS = 6  # shorter fragments ("如下：") make no claim worth a citation
+MIN_REPAIR_OVERLAP = 0.6  # share of an uncited sentence's character bigrams a passage must contain
 
 
 @dataclass
@@ -96,10 +97,8 @@ def check_answer(answer: str, passages: list[Passage], question: str = "", repai
         body = strip_markers(raw)
         numbers = [n for n in dict.fromkeys(extract_numbers(body)) if n not in question_numbers]
         check = SentenceCheck(text=body, markers=valid, invalid_markers=invalid)
-        if not valid and repair and numbers:
-            holders = [i for i, hay in haystacks.items() if all(_number_in(n, hay) for n in numbers)]
-            if holders:
-                check.markers, check.repaired = [holders[0]], True
+        if repair:
+            check.markers, check.repaired = _attribute(body, numbers, valid, haystacks)
         if check.markers:
             pool = "".join(haystacks[m] for m in check.markers)
             check.missing_numbers = [n for n in numbers if not _number_in(n, pool)]
@@ -107,6 +106,60 @@ def check_answer(answer: str, passages: list[Passage], question: str = "", repai
         cleaned_parts.append(gap + leading + body + "".join(f"[{m}]" for m in check.markers))
     citations = _citations(sentences, by_marker)
     return CheckedAnswer(text="".join(cleaned_parts), sentences=sentences, citations=citations)
+
+
+def _attribute(body: str, numbers: list[str], markers: list[int], haystacks: dict[int, str]) -> tuple[list[int], bool]:
+    """Point the sentence at the passages that really hold its figures (models often cite the wrong one).
+
+    Kept as given when the cited passages hold every number. Otherwise the fewest passages that hold
+    them all are cited instead; a sentence without numbers and without a marker gets the passage it
+    overlaps most, if it overlaps clearly. Returns (markers, repaired).
+    """
+    grams = _bigrams(normalize_for_match(body))
+    if numbers:
+        holders = [i for i, hay in haystacks.items() if all(_number_in(n, hay) for n in numbers)]
+        if holders:
+            # the passage that holds every figure and shares most wording; the model's own pick on a tie
+            best = max(holders, key=lambda i: (len(grams & _bigrams(haystacks[i])), i in markers, -i))
+            if markers and all(_number_in(n, "".join(haystacks[m] for m in markers)) for n in numbers):
+                cited_overlap = max(len(grams & _bigrams(haystacks[m])) for m in markers)
+                if cited_overlap >= len(grams & _bigrams(haystacks[best])):
+                    return markers, False
+            return [best], True
+        cover = _covering_passages(numbers, haystacks, grams)
+        return (cover, True) if cover else (markers, False)
+    grams = _bigrams(normalize_for_match(body))
+    if not grams:
+        return markers, False
+    overlap = {i: len(grams & _bigrams(hay)) / len(grams) for i, hay in haystacks.items()}
+    best = max(overlap, key=lambda i: (overlap[i], -i), default=None)
+    cited_best = max((overlap[m] for m in markers), default=0.0)
+    if best is not None and overlap[best] >= MIN_REPAIR_OVERLAP and cited_best < MIN_REPAIR_OVERLAP:
+        return [best], True  # uncited, or cited to a passage that does not say it
+    return markers, False
+
+
+def _covering_passages(numbers: list[str], haystacks: dict[int, str], grams: set[str]) -> list[int]:
+    """Greedy smallest set of passages that together contain every number (empty if impossible);
+    among passages holding as many numbers, the one sharing most wording with the sentence wins."""
+    left, chosen = set(numbers), []
+    while left:
+        best = max(
+            haystacks,
+            key=lambda i: (sum(_number_in(n, haystacks[i]) for n in left), len(grams & _bigrams(haystacks[i])), -i),
+            default=None,
+        )
+        found = {n for n in left if best is not None and _number_in(n, haystacks[best])}
+        if not found:
+            return []
+        chosen.append(best)
+        left -= found
+    return sorted(chosen)
+
+
+def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"[^\w%.]", "", text)
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def _number_in(number: str, haystack: str) -> bool:

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 
+from rag.grounding import question_words
 from rag.schema import Passage
-from rag.tokenizer import tokenize
+from rag.textnorm import normalize_for_match
 
 _CLAUSE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 MIN_SENTENCE_CHARS = 8
+_ASKS_NUMBER = re.compile(r"多少|几|多大|多高|多长|比例|增长|百分")
 
 
 @dataclass(frozen=True)
@@ -20,33 +21,37 @@ class Extract:
     score: float
 
 
-def best_sentences(question: str, passages: list[Passage], max_sentences: int = 2, min_coverage: float = 0.34) -> list[Extract]:
-    """Score sentences by the IDF-weighted share of question words they contain (IDF over the passages).
+def best_sentences(question: str, passages: list[Passage], max_sentences: int = 2, min_coverage: float = 0.5) -> list[Extract]:
+    """Score clauses by the IDF-weighted share of the question's distinctive words they contain
+    (with their passage's headings); IDF is computed over the candidate clauses themselves.
 
-    Sentences below `min_coverage` are not returned: with none left, the caller refuses.
+    Clauses below `min_coverage` are not returned: with none left, the caller refuses.
     """
-    q_tokens = set(tokenize(question))
-    if not q_tokens or not passages:
+    words = question_words(question)
+    if not passages:
         return []
-    sentences: list[tuple[int, str, set[str]]] = []
+    clauses: list[tuple[int, str, str]] = []
     for marker, passage in enumerate(passages, start=1):
+        heading = normalize_for_match(passage.chunk.origin.section_path)
         for match in _CLAUSE.finditer(passage.text):
-            sentence = match.group().strip()
-            if len(sentence) >= MIN_SENTENCE_CHARS:
-                context = passage.chunk.origin.section_path
-                sentences.append((marker, sentence, set(tokenize(sentence)) | set(tokenize(context))))
-    df = Counter(t for _, _, toks in sentences for t in toks)
-    n = len(sentences)
-    idf = {t: math.log(1 + (n + 1) / (df.get(t, 0) + 0.5)) for t in q_tokens}
+            clause = match.group().strip()
+            if len(clause) >= MIN_SENTENCE_CHARS:
+                clauses.append((marker, clause, heading + normalize_for_match(clause)))
+    if not clauses or not words:
+        return []
+    n = len(clauses)
+    idf = {w: math.log(1 + (n + 1) / (sum(w in text for _, _, text in clauses) + 0.5)) for w in words}
     total = sum(idf.values())
+    wants_number = bool(_ASKS_NUMBER.search(question))
     scored = []
-    for marker, sentence, toks in sentences:
-        coverage = sum(idf[t] for t in q_tokens & toks) / total
-        has_number_bonus = 0.05 if re.search(r"\d", sentence) and re.search(r"多少|几|多大|比例|增长", question) else 0.0
-        scored.append(Extract(marker, sentence, coverage + has_number_bonus))
+    for marker, clause, text in clauses:
+        coverage = sum(idf[w] for w in words if w in text) / total
+        if wants_number and re.search(r"\d", clause):
+            coverage += 0.05  # a "多少" question is answered by a clause with a figure
+        scored.append(Extract(marker, clause, coverage))
     scored.sort(key=lambda e: -e.score)
     top = [e for e in scored if e.score >= min_coverage][:max_sentences]
-    # keep only sentences close to the best one, so weak matches do not pad the answer
+    # keep only clauses close to the best one, so weak matches do not pad the answer
     return [e for e in top if e.score >= 0.75 * top[0].score] if top else []
 
 

@@ -73,6 +73,15 @@ class LoadedIndex:
     def version(self) -> str:
         return self.folder.name
 
+    def title_block(self, doc: str) -> str:
+        """The first passage of a document (title, issuer, date): context every passage inherits."""
+        if not hasattr(self, "_title_blocks"):
+            blocks: dict[str, str] = {}
+            for chunk in self.chunks:
+                blocks.setdefault(chunk.origin.doc, chunk.index_text)
+            self._title_blocks = blocks
+        return self._title_blocks.get(doc, "")
+
 
 class IndexStore:
     def __init__(self, root: Path) -> None:

@@ -1,28 +1,29 @@
-"""Does any retrieved passage plausibly answer the question? Decides refusals before any LLM call."""
+"""Is there anything relevant at all? Decides early refusals before any LLM call.
+
+Coverage is the IDF-weighted share of the question's distinctive words that occur anywhere in the
+retrieved passages. Off-topic questions ("量子计算机的工作原理") score 0; on CMRC 2018 (all
+answerable) 0.5% of questions fall below 0.3, on the project's question set none do.
+"""
 from __future__ import annotations
 
 import math
 
+from rag.grounding import question_words
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
-from rag.tokenizer import tokenize
+from rag.textnorm import normalize_for_match
+
+MIN_COVERAGE = 0.3
 
 
 def question_coverage(question: str, passages: list[Passage], index: LoadedIndex) -> float:
-    """Best IDF-weighted share of the question's words found in one passage (with its headings).
-
-    1.0 means every question word occurs in some single passage; rare words weigh most, so a
-    passage that only shares "长清" and "2023" with the question scores low.
-    """
-    words = [t for t in dict.fromkeys(tokenize(question)) if len(t) >= 2 or t.isdigit()]
-    if not words or not passages:
+    words = question_words(question)
+    if not words:
+        return 1.0  # nothing distinctive to look for ("这是什么？"): let the model decide
+    if not passages:
         return 0.0
-    n = max(len(index.chunks), 1)
-    df = index.sparse.document_frequencies(words)
-    idf = {w: math.log(1 + (n - df[w] + 0.5) / (df[w] + 0.5)) for w in words}
-    total = sum(idf.values()) or 1.0
-    best = 0.0
-    for passage in passages:
-        present = set(tokenize(passage.chunk.index_text))
-        best = max(best, sum(idf[w] for w in words if w in present) / total)
-    return best
+    total = max(len(index.chunks), 1)
+    df = index.sparse.document_frequencies(list(words))
+    idf = {w: math.log(1 + (total - df[w] + 0.5) / (df[w] + 0.5)) for w in words}
+    context = "".join(normalize_for_match(p.chunk.index_text) for p in passages)
+    return sum(idf[w] for w in words if w in context) / (sum(idf.values()) or 1.0)

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     exact_search_max: int = Field(100_000, validation_alias="RAG_EXACT_SEARCH_MAX", ge=1)
 
     # --- answering ---
+    llm_passages: int = Field(3, validation_alias="RAG_LLM_PASSAGES", ge=1, le=20)
+    llm_passage_chars: int = Field(160, validation_alias="RAG_LLM_PASSAGE_CHARS", ge=40)
     llm: Literal["auto", "local", "openai", "extractive"] = Field("auto", validation_alias="RAG_LLM")
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "RAG_OPENAI_BASE_URL"))
     openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "RAG_OPENAI_API_KEY"))

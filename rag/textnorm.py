@@ -45,11 +45,12 @@ def normalize_for_match(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
-_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?%?")
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:%|[万亿](?![分]))?")
 
 
 def extract_numbers(text: str) -> list[str]:
-    """Numbers as written (30.24, 29.2%, 2375, 1,200): what a cited passage must contain verbatim."""
+    """Numbers as written, with % or a magnitude (30.24亿, 29.2%, 5.5万, 2375): what a cited passage
+    must contain verbatim. The magnitude matters: "30亿" is not supported by a passage saying "30P"."""
     text = unicodedata.normalize("NFKC", text)
     return [m.group().replace(",", "") for m in _NUMBER.finditer(text)]
 

@@ -33,6 +33,7 @@ from rag.settings import Settings  # noqa: E402
 CONFIGS: dict[str, list[str]] = {
     "default": [],
     "logits_all_true": ["--logits_all", "true"],  # llama_cpp.server's default; LocalLLMServer passes false
+    "mmap": ["--use_mmap", "true"],  # llama_cpp.server's default; LocalLLMServer passes false
     "flash_attn": ["--flash_attn", "true"],
     "batch256": ["--n_batch", "256", "--n_ubatch", "256"],
     "batch1024": ["--n_batch", "1024", "--n_ubatch", "1024"],

@@ -24,7 +24,7 @@ def grounded_reply(messages: list[dict]) -> str:
     user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
     question = user.rsplit("问题：", 1)[-1].split("\n", 1)[0]
     best, best_marker, best_score = "", 1, -1
-    for match in re.finditer(r"\[(\d+)\] （[^）]*）\n(.*?)(?=\n\n\[\d+\] |\n【资料结束】)", user, re.S):
+    for match in re.finditer(r"^\[(\d+)\](?:（[^）]*）)?(.*)$", user, re.M):
         marker, text = int(match.group(1)), match.group(2)
         for clause in re.findall(r"[^。；！？\n]+[。；！？]?", text):
             score = len(_bigrams(question) & _bigrams(clause))

@@ -31,12 +31,21 @@ def test_grounded_answer_streams_and_cites_the_revenue_paragraph(demo_service):
     assert {"retrieval", "generation", "first_token", "total"} <= set(answer.timings_ms)
 
 
-def test_the_prompt_numbers_passages_and_fences_them_as_data(demo_service):
+def test_the_prompt_numbers_passages_and_treats_them_as_data(demo_service):
     with StubOpenAIServer() as server:
         _answerer(demo_service, server.base_url).ask(QUESTION)
         messages = server.requests[-1]["messages"]
     assert "忽略" in messages[0]["content"]  # instructions inside documents are to be ignored
-    assert "[1] （" in messages[1]["content"] and "【资料结束】" in messages[1]["content"]
+    question = messages[-1]["content"]
+    assert question.startswith("资料：\n[1]（一、2023年工作回顾）") and question.endswith(f"问题：{QUESTION}")
+    assert "[3]" in question and "[4]" not in question  # only the top passages go to the model
+
+
+def test_a_figure_from_a_passage_about_something_else_is_not_an_answer(demo_service):
+    """The stub quotes the best-matching clause; the question's subject (山东省) is in no passage."""
+    with StubOpenAIServer() as server:
+        answer = _answerer(demo_service, server.base_url).ask("山东省2024年的经济增长目标是多少？")
+    assert answer.refused and "山东省" in answer.notice
 
 
 def test_a_model_refusal_is_a_refusal(demo_service):

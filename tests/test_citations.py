@@ -28,9 +28,20 @@ def test_the_year_may_come_from_the_heading_path():
 
 
 def test_a_number_missing_from_the_cited_passage_is_flagged():
-    checked = check_answer("一般公共预算收入增长7.5%。[1]", [REVENUE, TARGET])
+    checked = check_answer("一般公共预算收入增长7.5%。[1]", [REVENUE, TARGET], repair=False)
     assert not checked.citations[0].supported
     assert checked.flagged[0].flag_reason == "数字 7.5% 在所引资料中找不到"
+
+
+def test_a_wrong_marker_is_moved_to_the_passage_that_holds_the_figures():
+    checked = check_answer("一般公共预算收入增长7.5%。[1]", [REVENUE, TARGET])
+    assert [c.marker for c in checked.citations] == [2] and checked.citations[0].supported
+    assert checked.sentences[0].repaired and checked.text.endswith("[2]")
+
+
+def test_a_figure_in_no_passage_stays_flagged():
+    checked = check_answer("一般公共预算收入增长8.8%。[1]", [REVENUE, TARGET])
+    assert checked.flagged and "8.8%" in checked.flagged[0].flag_reason
 
 
 def test_markers_pointing_to_no_passage_are_dropped():

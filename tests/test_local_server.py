@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import time
 
+import httpx
 import pytest
 
 from rag.llm import local_server
@@ -23,7 +24,7 @@ def test_child_env_drops_variables_llama_cpp_server_would_read(monkeypatch: pyte
 
 
 def test_env_names_cover_installed_server_settings() -> None:
-    settings = pytest.importorskip("llama_cpp.server.settings")
+    import llama_cpp.server.settings as settings
     fields = set(settings.Settings.model_fields) | set(settings.ConfigFileSettings.model_fields)
     assert fields <= local_server._SERVER_ENV_NAMES
 
@@ -37,22 +38,24 @@ def _gone(pid: int) -> bool:
 
 
 @pytest.mark.llm
-def test_real_server_streams_a_chat_completion_and_stops(tmp_path: os.PathLike[str]) -> None:
+def test_real_server_streams_a_chat_completion_and_stops() -> None:
     pytest.importorskip("llama_cpp.server")
     openai = pytest.importorskip("openai")
-    settings = Settings()  # default local model, threads and context; models cached under .cache/models
-    settings = settings.model_copy(update={"cache_dir": settings.cache_dir, "local_start_timeout_s": 180.0})
+    # the configured local model, threads and context; the assembled model is cached under .cache/models
+    settings = Settings().model_copy(update={"local_start_timeout_s": 180.0})
     try:
         ensure_local_model(settings.local_model, settings.models_dir)
     except LocalModelError as exc:
         pytest.skip(str(exc))
 
     server = get_local_server(settings)
+    pid = server.pid
+    assert pid is not None
     try:
         assert get_local_server(settings) is server  # reused, not restarted
-        pid = server.pid
-        assert pid is not None and server.base_url.startswith("http://127.0.0.1:")
-        client = openai.OpenAI(base_url=server.base_url, api_key="local", max_retries=0, timeout=120)
+        assert server.base_url.startswith("http://127.0.0.1:")
+        http = httpx.Client(trust_env=False, timeout=120)  # a loopback server must never go via HTTP_PROXY
+        client = openai.OpenAI(base_url=server.base_url, api_key="local", max_retries=0, http_client=http)
         stream = client.chat.completions.create(
             model=server.model_alias,
             messages=[

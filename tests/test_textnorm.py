@@ -25,7 +25,8 @@ def test_full_width_digits_fold_but_chinese_punctuation_stays():
 
 
 def test_numbers_are_extracted_whole():
-    assert extract_numbers("完成30.24亿元、增长29.2%，建设5G基站2,375个") == ["30.24", "29.2%", "5", "2375"]
+    assert extract_numbers("完成30.24亿元、增长29.2%，建设5G基站2,375个") == ["30.24亿", "29.2%", "5", "2375"]
+    assert extract_numbers("种植面积5.5万亩，算力30P") == ["5.5万", "30"]
 
 
 def test_match_form_is_nfkc_without_whitespace():

@@ -1,7 +1,8 @@
 """The real Gradio app in headless Chromium: streamed answers with sources, uploads, concurrency, errors.
 
 A small index is built in a temporary folder from the demo report; answers come from the scripted
-OpenAI-compatible stub over loopback. The embedder is `RAG_TEST_EMBEDDER` (default `hashing-64`).
+OpenAI-compatible stub over loopback. The embedder is the real offline default (`RAG_TEST_EMBEDDER`
+overrides it). Chromium comes from Debian (`apt-get install chromium`, done by .ci/run).
 """
 from __future__ import annotations
 
@@ -15,12 +16,11 @@ from typing import Iterator
 
 import pytest
 
-pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import BrowserContext, Page, expect  # noqa: E402
+from playwright.sync_api import BrowserContext, Page, expect
 
-from rag.service import RagService  # noqa: E402
-from rag.settings import Settings  # noqa: E402
-from tests.openai_stub import StubOpenAIServer  # noqa: E402
+from rag.service import RagService
+from rag.settings import Settings
+from tests.openai_stub import StubOpenAIServer
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +35,7 @@ WAIT_MS = 60_000
 BUDGET_Q = "2023年一般公共预算收入是多少？"
 PIPES_Q = "去年新建改造了多少公里雨污管网？"
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)"
 
 
 def _free_port() -> int:
@@ -67,7 +66,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             RAG_DATA_DIR=data,
             RAG_LLM="openai",
             OPENAI_BASE_URL=stub.base_url,
-            RAG_EMBEDDER=os.environ.get("RAG_TEST_EMBEDDER", "hashing-64"),
+            RAG_EMBEDDER=os.environ.get("RAG_TEST_EMBEDDER", "e5-small-offline"),
         )
         service = RagService(settings)
         service.index([data / CORPUS.name])
