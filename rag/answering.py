@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Iterator, Literal
 
 from rag.citations import check_answer
-from rag.errors import LLMError, QueryError
+from rag.errors import LLMError, QueryError, RagError
 from rag.extractive import best_sentences, format_extract
-from rag.grounding import ungrounded_words
+from rag.grounding import question_words, ungrounded_words
 from rag.llm.client import ChatClient
 from rag.llm.factory import make_chat_client
 from rag.prompting import REFUSAL, answer_messages, condense_messages, is_refusal
@@ -23,6 +23,7 @@ from rag.relevance import MIN_COVERAGE, question_coverage
 from rag.retrieval import Mode, check_query
 from rag.schema import Answer, Passage
 from rag.service import RagService
+from rag.textnorm import normalize_for_match
 
 MAX_QUESTION_CHARS = 1000
 _FOLLOW_UP_STARTS = ("那", "还有", "另外", "其中", "它", "其", "这", "该", "同样", "再", "and ", "what about")
@@ -69,6 +70,18 @@ class Answerer:
         if self._client is not None:
             return self._client.label
         return f"不可用：{self._client_error}" if self._client_error else "未启动（首次提问时启动）"
+
+    def warm_up(self) -> None:
+        """Start the LLM and load the index in the background, so the first question is not the slow one."""
+
+        def work() -> None:
+            self.chat_client()
+            try:
+                self.service.retriever()
+            except RagError:
+                pass  # no index yet: the first question will say so
+
+        threading.Thread(target=work, name="warm-up", daemon=True).start()
 
     def reset_client(self) -> None:
         with self._lock:
@@ -172,11 +185,23 @@ class Answerer:
             try:
                 rewritten = client.complete(condense_messages(history, question), max_tokens=80)
                 rewritten = rewritten.strip().strip("\"“”'").splitlines()[0].strip() if rewritten.strip() else ""
-                if 2 <= len(rewritten) <= 3 * len(question) + 60 and not is_refusal(rewritten):
+                if keeps_the_thread(rewritten, question, history[-1][0]):
                     return rewritten
             except LLMError:
                 pass
         return condense_by_rule(question, history)
+
+
+def keeps_the_thread(rewritten: str, question: str, previous: str) -> bool:
+    """A rewrite is usable only if it keeps every distinctive word of the follow-up and at least one of
+    the previous question (small models drop the subject: "那2024年的目标呢？" → "2024年目标是多少？")."""
+    if not (2 <= len(rewritten) <= 3 * len(question) + 60) or is_refusal(rewritten):
+        return False
+    target = normalize_for_match(rewritten)
+    if not all(w in target for w in question_words(question)):
+        return False
+    earlier = question_words(previous)
+    return not earlier or any(w in target for w in earlier)
 
 
 def looks_like_follow_up(question: str) -> bool:

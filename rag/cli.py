@@ -99,6 +99,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(settings)
     _ensure_index(service)
+    service.retriever()  # load models and index first: the timing below is the search alone
     started = time.perf_counter()
     passages = service.search(args.question, args.k, mode=args.mode)
     elapsed = (time.perf_counter() - started) * 1000

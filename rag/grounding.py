@@ -16,7 +16,7 @@ import jieba
 
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
-from rag.tokenizer import STOPWORDS, _ensure_jieba
+from rag.tokenizer import STOPWORDS, ensure_jieba
 from rag.textnorm import normalize_for_match
 
 # Words that frame a question rather than name its subject.
@@ -30,7 +30,7 @@ MAX_DF_SHARE = 0.25  # a word in more than a quarter of all passages is not dist
 
 @lru_cache(maxsize=4096)
 def question_words(question: str) -> tuple[str, ...]:
-    _ensure_jieba()
+    ensure_jieba()
     text = unicodedata.normalize("NFKC", question).lower()
     words = []
     for word in jieba.lcut(text):

@@ -73,6 +73,16 @@ def answer_messages(question: str, passages: list[Passage], max_chars: int = 160
     ]
 
 
+CONDENSE_PROMPT = (
+    "把对话中用户的最后一个问题改写成一个不依赖上下文、意思完整的问题。"
+    "只输出改写后的问题，不要回答它，不要解释。"
+)
+CONDENSE_EXAMPLE = (
+    "用户：2023年新建城市公园多少处？\n助手：新建城市公园8处[1]。\n用户（最后一个问题）：那荒山造林呢？\n\n改写后的问题：",
+    "2023年完成荒山造林多少亩？",
+)
+
+
 def condense_messages(history: list[tuple[str, str]], question: str, max_turns: int = 3) -> list[dict[str, str]]:
     lines = []
     for user_turn, bot_turn in history[-max_turns:]:
@@ -82,6 +92,8 @@ def condense_messages(history: list[tuple[str, str]], question: str, max_turns: 
     lines.append(f"用户（最后一个问题）：{question}")
     return [
         {"role": "system", "content": CONDENSE_PROMPT},
+        {"role": "user", "content": CONDENSE_EXAMPLE[0]},
+        {"role": "assistant", "content": CONDENSE_EXAMPLE[1]},
         {"role": "user", "content": "\n".join(lines) + "\n\n改写后的问题："},
     ]
 

@@ -21,7 +21,8 @@ STOPWORDS = frozenset(
 _TOKEN_OK = re.compile(r"[\w%]", re.UNICODE)
 
 
-def _ensure_jieba() -> None:
+def ensure_jieba() -> None:
+    """Load jieba's dictionary once (about a second), thread-safely."""
     global _initialised
     if not _initialised:
         with _init_lock:
@@ -39,7 +40,7 @@ def tokenize(text: str) -> list[str]:
     Bigrams catch words jieba splits differently in question and passage (长清区 / 长清); measured
     on CMRC 2018 they lift BM25 hit@1 from 0.963 to 0.975.
     """
-    _ensure_jieba()
+    ensure_jieba()
     text = unicodedata.normalize("NFKC", text).lower()
     tokens = []
     for token in jieba.lcut_for_search(text):

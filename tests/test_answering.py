@@ -6,7 +6,7 @@ import time
 import pytest
 
 from openai_stub import StubOpenAIServer
-from rag.answering import Answerer, condense_by_rule, looks_like_follow_up
+from rag.answering import Answerer, condense_by_rule, keeps_the_thread, looks_like_follow_up
 from rag.errors import QueryError
 from rag.prompting import REFUSAL
 
@@ -125,3 +125,10 @@ def test_follow_up_questions_are_rewritten_from_the_history(demo_service):
     assert condense_by_rule("那2024年的目标呢？", history) == "2024年一般公共预算收入完成了多少？ 那2024年的目标呢？"
     answer = Answerer(demo_service).ask("那2024年的目标呢？", history=history)
     assert "7.5%" in answer.text
+
+
+def test_a_rewrite_that_drops_the_subject_is_not_used():
+    previous = "2023年一般公共预算收入完成了多少？"
+    assert not keeps_the_thread("2024年目标是多少？", "那2024年的目标呢？", previous)
+    assert keeps_the_thread("2024年一般公共预算收入的目标是多少？", "那2024年的目标呢？", previous)
+    assert not keeps_the_thread("去年新建改造了多少公里雨污管网？", "清淤管线呢？", "去年新建改造了多少公里雨污管网？")

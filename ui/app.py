@@ -229,4 +229,7 @@ def serve(demo: gr.Blocks, host: str, port: int, *, block: bool = True) -> None:
 
 def launch(service: RagService, host: str, port: int) -> None:
     """Entry point of `python -m rag serve`: blocks until the server is stopped."""
-    serve(build_app(service), host, port, block=True)
+    answerer = Answerer(service)
+    answerer.warm_up()  # start the local LLM while the page loads, not on the first question
+    print(f"政府文件问答 · http://{host}:{port}  (LLM: {service.settings.resolved_llm()}; Ctrl+C to stop)")
+    serve(build_app(service, answerer), host, port, block=True)

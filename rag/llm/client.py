@@ -20,6 +20,7 @@ class ChatConfig:
     timeout_s: float = 120.0
     connect_timeout_s: float = 5.0
     label: str = ""  # shown to users: which LLM is answering
+    trust_env: bool = True  # False for loopback servers: an HTTP(S)_PROXY must not intercept them
 
 
 class ChatClient:
@@ -32,6 +33,7 @@ class ChatClient:
             api_key=config.api_key,
             timeout=httpx.Timeout(config.timeout_s, connect=config.connect_timeout_s),
             max_retries=0,
+            http_client=httpx.Client(trust_env=config.trust_env),
         )
 
     @property

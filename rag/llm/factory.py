@@ -43,6 +43,7 @@ def _local_client(settings: Settings) -> ChatClient:
             api_key="local",
             model=server.model_alias,
             label=f"{name}（本地 llama.cpp）",
+            trust_env=False,
             **_common(settings),
         )
     )

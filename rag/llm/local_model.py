@@ -15,11 +15,13 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from rag.errors import LLMError
+
 _COPY_BUFFER = 8 * 1024 * 1024
 _assembly_lock = threading.Lock()  # one assembly at a time inside a process; files make it safe across processes
 
 
-class LocalModelError(RuntimeError):
+class LocalModelError(LLMError):
     """A local model cannot be provided; the message is one actionable line for the user."""
 
 

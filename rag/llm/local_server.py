@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from importlib.util import find_spec
 from pathlib import Path
 
+from rag.errors import LLMError
 from rag.llm.local_model import LOCAL_MODELS, ensure_local_model
 from rag.settings import Settings
 
@@ -58,7 +59,7 @@ runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 """
 
 
-class LocalLLMError(RuntimeError):
+class LocalLLMError(LLMError):
     """The local model server could not be started or reached; the message says why."""
 
 
