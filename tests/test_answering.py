@@ -132,3 +132,11 @@ def test_a_rewrite_that_drops_the_subject_is_not_used():
     assert not keeps_the_thread("2024年目标是多少？", "那2024年的目标呢？", previous)
     assert keeps_the_thread("2024年一般公共预算收入的目标是多少？", "那2024年的目标呢？", previous)
     assert not keeps_the_thread("去年新建改造了多少公里雨污管网？", "清淤管线呢？", "去年新建改造了多少公里雨污管网？")
+
+
+def test_no_key_and_no_endpoint_is_a_clear_message_not_a_crash(demo_service):
+    demo_service.settings = demo_service.settings.model_copy(
+        update={"llm": "openai", "openai_base_url": None, "openai_api_key": None})
+    answer = Answerer(demo_service).ask(QUESTION)
+    assert "OPENAI_API_KEY" in answer.notice and answer.llm == "extractive"
+    assert "30.24亿元" in answer.text
