@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, Literal
+from typing import Generator, Iterator, Literal
 
 from rag.citations import check_answer
 from rag.errors import LLMError, QueryError, RagError
@@ -128,38 +128,42 @@ class Answerer:
                                                    notice="检索到的段落与问题不相关", **base))
             return
 
-        notice = ""
         t0 = time.perf_counter()
-        raw = None
-        if client is not None:
-            try:
-                pieces: list[str] = []
-                given = passages[: self.settings.llm_passages]
-                messages = answer_messages(standalone, given, self.settings.llm_passage_chars)
-                for delta in client.stream(messages):
-                    if not pieces:
-                        timings["first_token"] = _ms(started)
-                    pieces.append(delta)
-                    yield AnswerEvent("token", text=delta)
-                raw = "".join(pieces).strip()
-                llm = client.label
-            except LLMError as exc:
-                notice = f"大模型不可用（{exc}），以下答案直接摘录自文件原文。"
-                yield AnswerEvent("status", text=notice)
-        elif self._use_llm:
-            notice = f"大模型不可用（{self._client_error}），以下答案直接摘录自文件原文。"
-        if raw is None:
-            llm = "extractive"
-            extracts = best_sentences(standalone, passages)
-            raw = format_extract(extracts) if extracts else REFUSAL
-            timings.setdefault("first_token", _ms(started))
-            yield AnswerEvent("token", text=raw)
+        raw, llm, notice = yield from self._generate(client, standalone, passages, timings, started)
         timings["generation"] = _ms(t0)
 
         cited_pool = passages if llm == "extractive" else passages[: self.settings.llm_passages]
         answer = self._finish(raw, llm, notice, base, cited_pool)
         timings["total"] = _ms(started)
         yield AnswerEvent("done", answer=answer)
+
+    def _generate(
+        self, client: ChatClient | None, question: str, passages: list[Passage], timings: dict[str, float], started: float
+    ) -> Generator[AnswerEvent, None, tuple[str, str, str]]:
+        """Stream the LLM's reply; on any LLM failure fall back to an extractive answer that says so.
+
+        Returns (raw reply, who answered, notice for the user)."""
+        notice = ""
+        if client is not None:
+            try:
+                pieces: list[str] = []
+                given = passages[: self.settings.llm_passages]
+                for delta in client.stream(answer_messages(question, given, self.settings.llm_passage_chars)):
+                    if not pieces:
+                        timings["first_token"] = _ms(started)
+                    pieces.append(delta)
+                    yield AnswerEvent("token", text=delta)
+                return "".join(pieces).strip(), client.label, notice
+            except LLMError as exc:
+                notice = f"大模型不可用（{exc}），以下答案直接摘录自文件原文。"
+                yield AnswerEvent("status", text=notice)
+        elif self._use_llm:
+            notice = f"大模型不可用（{self._client_error}），以下答案直接摘录自文件原文。"
+        extracts = best_sentences(question, passages)
+        raw = format_extract(extracts) if extracts else REFUSAL
+        timings["first_token"] = _ms(started)
+        yield AnswerEvent("token", text=raw)
+        return raw, "extractive", notice
 
     def _finish(self, raw: str, llm: str, notice: str, base: dict, cited_pool: list[Passage]) -> Answer:
         """Resolve markers, check numbers; a refusal or an answer with no supported claim becomes the refusal."""

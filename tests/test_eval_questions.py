@@ -1,7 +1,6 @@
 """The project's own question set: well-formed, and every evidence string really is in the corpus."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from eval.metrics import normalize
 from eval.questions import load_questions

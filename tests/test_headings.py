@@ -1,7 +1,6 @@
 """Heading detection and section paths on the demo report's structure."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from rag.ingest import read_document
 from rag.ingest.headings import lead_heading, numbered_heading

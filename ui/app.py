@@ -126,8 +126,8 @@ def build_app(service: RagService, answerer: Answerer | None = None) -> gr.Block
         # -- chat -------------------------------------------------------------------------------
         def ask(text: str, chat: ChatState, k_value: float) -> Iterator[tuple[Any, ...]]:
             first = True
-            for messages, panel, chat in respond(answerer, text, chat, int(k_value)):
-                yield (messages, gr.skip() if panel is None else panel, chat, "" if first else gr.skip(),
+            for messages, panel, updated in respond(answerer, text, chat, int(k_value)):
+                yield (messages, gr.skip() if panel is None else panel, updated, "" if first else gr.skip(),
                        gr.update(interactive=False), gr.skip())
                 first = False
             yield (gr.skip(), gr.skip(), chat, gr.skip(), gr.update(interactive=True),
