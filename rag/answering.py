@@ -15,7 +15,7 @@ from typing import Generator, Iterator, Literal
 from rag.citations import check_answer
 from rag.errors import LLMError, QueryError, RagError
 from rag.extractive import best_sentences, format_extract
-from rag.grounding import question_words, ungrounded_words
+from rag.grounding import ungrounded_words
 from rag.llm.client import ChatClient
 from rag.llm.factory import make_chat_client
 from rag.prompting import REFUSAL, answer_messages, condense_messages, is_refusal
@@ -24,6 +24,7 @@ from rag.retrieval import Mode, check_query
 from rag.schema import Answer, Passage
 from rag.service import RagService
 from rag.textnorm import normalize_for_match
+from rag.tokenizer import question_words
 
 MAX_QUESTION_CHARS = 1000
 _FOLLOW_UP_STARTS = ("那", "还有", "另外", "其中", "它", "其", "这", "该", "同样", "再", "and ", "what about")

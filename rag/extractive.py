@@ -5,9 +5,9 @@ import math
 import re
 from dataclasses import dataclass
 
-from rag.grounding import question_words
 from rag.schema import Passage
 from rag.textnorm import normalize_for_match
+from rag.tokenizer import question_words
 
 _CLAUSE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 MIN_SENTENCE_CHARS = 8

@@ -8,36 +8,12 @@ the scaffolding words every question has.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
-from functools import lru_cache
-
-import jieba
-
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
-from rag.tokenizer import STOPWORDS, ensure_jieba
 from rag.textnorm import normalize_for_match
+from rag.tokenizer import question_words
 
-# Words that frame a question rather than name its subject.
-QUESTION_SCAFFOLD = frozenset(
-    "去年 今年 明年 前年 全年 当年 本年 计划 目标 预期 提出 达到 完成 实现 分别 情况 这份 本次 报告 文件 有关 相关 "
-    "主要 一共 共计 总共 具体 方面 哪一天 哪一年 时候 什么时候 多长 多大 多高 多久 数量 数字 规模 比例 "
-    "要求 措施 工作 举措 成效 成绩 问题".split()
-)
 MAX_DF_SHARE = 0.25  # a word in more than a quarter of all passages is not distinctive
-
-
-@lru_cache(maxsize=4096)
-def question_words(question: str) -> tuple[str, ...]:
-    ensure_jieba()
-    text = unicodedata.normalize("NFKC", question).lower()
-    words = []
-    for word in jieba.lcut(text):
-        word = word.strip()
-        if len(word) >= 2 and re.search(r"[\u4e00-\u9fff]", word) and word not in STOPWORDS and word not in QUESTION_SCAFFOLD:
-            words.append(word)
-    return tuple(dict.fromkeys(words))
 
 
 def ungrounded_words(question: str, evidence: list[Passage], index: LoadedIndex) -> list[str]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 
-from rag.grounding import question_words
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
 from rag.textnorm import normalize_for_match
+from rag.tokenizer import question_words
 
 MIN_COVERAGE = 0.3
 

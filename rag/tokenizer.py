@@ -5,6 +5,7 @@ import logging
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 
 import jieba
 
@@ -56,3 +57,25 @@ def has_searchable_content(text: str) -> bool:
     """False for empty or punctuation-only questions, which cannot be searched meaningfully."""
     normalized = unicodedata.normalize("NFKC", text)
     return any(ch.isalnum() for ch in normalized)
+
+
+# Words that frame a question rather than name its subject.
+QUESTION_SCAFFOLD = frozenset(
+    "去年 今年 明年 前年 全年 当年 本年 计划 目标 预期 提出 达到 完成 实现 分别 情况 这份 本次 报告 文件 有关 相关 "
+    "主要 一共 共计 总共 具体 方面 哪一天 哪一年 时候 什么时候 多长 多大 多高 多久 数量 数字 规模 比例 "
+    "要求 措施 工作 举措 成效 成绩 问题".split()
+)
+
+
+@lru_cache(maxsize=4096)
+def question_words(question: str) -> tuple[str, ...]:
+    """The words that name what a question is about: jieba words of two or more Chinese characters,
+    without particles and question scaffolding ("2024年长清区教育支出预算是多少" → 长清区 教育 支出 预算)."""
+    ensure_jieba()
+    text = unicodedata.normalize("NFKC", question).lower()
+    words = []
+    for word in jieba.lcut(text):
+        word = word.strip()
+        if len(word) >= 2 and re.search(r"[\u4e00-\u9fff]", word) and word not in STOPWORDS and word not in QUESTION_SCAFFOLD:
+            words.append(word)
+    return tuple(dict.fromkeys(words))

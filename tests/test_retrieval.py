@@ -53,3 +53,10 @@ def test_fusion_weights_decide_between_retrievers(demo_service):
 def test_empty_or_punctuation_queries_get_a_clear_message(demo_service, query):
     with pytest.raises(QueryError, match="empty or only punctuation"):
         demo_service.search(query)
+
+
+def test_question_words_name_the_subject_not_the_scaffolding():
+    from rag.tokenizer import question_words
+
+    assert question_words("2024年长清区教育支出预算是多少？") == ("长清区", "教育", "支出", "预算")
+    assert question_words("今年计划的目标是什么？") == ()

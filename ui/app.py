@@ -15,7 +15,6 @@ import gradio as gr
 from rag.answering import Answerer
 from rag.errors import RagError
 from rag.service import RagService
-
 from ui.assets import CSS, HEAD, theme
 from ui.chat import ChatState, respond
 from ui.library import (

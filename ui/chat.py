@@ -13,7 +13,6 @@ from rag.answering import Answerer, History
 from rag.errors import IndexStateError, QueryError, RagError
 from rag.retrieval import check_query
 from rag.service import RagService
-
 from ui.render import (
     TurnSources,
     answer_html,

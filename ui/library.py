@@ -14,7 +14,6 @@ from rag.index_store import DocumentEntry
 from rag.indexing import IndexReport
 from rag.ingest.loaders import SUPPORTED_SUFFIXES
 from rag.service import RagService
-
 from ui.render import esc
 
 WRITE_LOCK = threading.Lock()

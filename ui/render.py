@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from rag.errors import IndexStateError, LLMError, QueryError
 from rag.schema import Answer, Citation, Passage
-
 from ui.highlight import highlight_spans
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")

@@ -381,8 +381,16 @@ def build_tokenizer(m: E5Bin):
     e5.c: per-codepoint nmt_nfkc map, collapse runs of spaces, prepend "▁", spaces -> "▁",
     Viterbi over the Unigram pieces (unknown char = min score - 10), then `<s> … </s>`.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     vocab = [(p, float(s)) for p, s in zip(m.pieces, m.scores)]
     tok = Tokenizer(models.Unigram(vocab, unk_id=m.unk, byte_fallback=False))

@@ -6,7 +6,14 @@ from pathlib import Path
 
 from rag.errors import IngestError
 from rag.ingest.decoding import decode_text
-from rag.ingest.paragraphs import Block, Line, is_page_number, is_wrapped, join_lines, rebuild_blocks
+from rag.ingest.paragraphs import (
+    Block,
+    Line,
+    is_page_number,
+    is_wrapped,
+    join_lines,
+    rebuild_blocks,
+)
 from rag.textnorm import tidy_spaces
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
