@@ -86,6 +86,7 @@ def check_answer(answer: str, passages: list[Passage], question: str = "", repai
     """Check each sentence; with `repair`, an uncited sentence gets the passage that holds all its numbers."""
     by_marker = {i: p for i, p in enumerate(passages, start=1)}
     haystacks = {i: normalize_for_match(p.chunk.index_text) for i, p in by_marker.items()}
+    passage_grams = {i: _bigrams(hay) for i, hay in haystacks.items()}  # once per answer, not per sentence
     question_numbers = set(extract_numbers(question))
     sentences: list[SentenceCheck] = []
     cleaned_parts: list[str] = []
@@ -98,7 +99,7 @@ def check_answer(answer: str, passages: list[Passage], question: str = "", repai
         numbers = [n for n in dict.fromkeys(extract_numbers(body)) if n not in question_numbers]
         check = SentenceCheck(text=body, markers=valid, invalid_markers=invalid)
         if repair:
-            check.markers, check.repaired = _attribute(body, numbers, valid, haystacks)
+            check.markers, check.repaired = _attribute(body, numbers, valid, haystacks, passage_grams)
         if check.markers:
             pool = "".join(haystacks[m] for m in check.markers)
             check.missing_numbers = [n for n in numbers if not _number_in(n, pool)]
@@ -108,30 +109,31 @@ def check_answer(answer: str, passages: list[Passage], question: str = "", repai
     return CheckedAnswer(text="".join(cleaned_parts), sentences=sentences, citations=citations)
 
 
-def _attribute(body: str, numbers: list[str], markers: list[int], haystacks: dict[int, str]) -> tuple[list[int], bool]:
+def _attribute(
+    body: str, numbers: list[str], markers: list[int], haystacks: dict[int, str], passage_grams: dict[int, set[str]]
+) -> tuple[list[int], bool]:
     """Point the sentence at the passages that really hold its figures (models often cite the wrong one).
 
-    Kept as given when the cited passages hold every number. Otherwise the fewest passages that hold
-    them all are cited instead; a sentence without numbers and without a marker gets the passage it
-    overlaps most, if it overlaps clearly. Returns (markers, repaired).
+    Among the passages that hold every figure, the one sharing most wording with the sentence is cited
+    (the model's own pick when it does as well); failing that, the fewest passages that hold them all.
+    A sentence without numbers keeps its marker unless it was uncited or cited to a passage it barely
+    overlaps and another passage clearly says it. Returns (markers, repaired).
     """
     grams = _bigrams(normalize_for_match(body))
+    shared = {i: len(grams & g) for i, g in passage_grams.items()}
     if numbers:
         holders = [i for i, hay in haystacks.items() if all(_number_in(n, hay) for n in numbers)]
         if holders:
-            # the passage that holds every figure and shares most wording; the model's own pick on a tie
-            best = max(holders, key=lambda i: (len(grams & _bigrams(haystacks[i])), i in markers, -i))
+            best = max(holders, key=lambda i: (shared[i], i in markers, -i))
             if markers and all(_number_in(n, "".join(haystacks[m] for m in markers)) for n in numbers):
-                cited_overlap = max(len(grams & _bigrams(haystacks[m])) for m in markers)
-                if cited_overlap >= len(grams & _bigrams(haystacks[best])):
+                if max(shared[m] for m in markers) >= shared[best]:
                     return markers, False
             return [best], True
-        cover = _covering_passages(numbers, haystacks, grams)
+        cover = _covering_passages(numbers, haystacks, shared)
         return (cover, True) if cover else (markers, False)
-    grams = _bigrams(normalize_for_match(body))
     if not grams:
         return markers, False
-    overlap = {i: len(grams & _bigrams(hay)) / len(grams) for i, hay in haystacks.items()}
+    overlap = {i: count / len(grams) for i, count in shared.items()}
     best = max(overlap, key=lambda i: (overlap[i], -i), default=None)
     cited_best = max((overlap[m] for m in markers), default=0.0)
     if best is not None and overlap[best] >= MIN_REPAIR_OVERLAP and cited_best < MIN_REPAIR_OVERLAP:
@@ -139,14 +141,14 @@ def _attribute(body: str, numbers: list[str], markers: list[int], haystacks: dic
     return markers, False
 
 
-def _covering_passages(numbers: list[str], haystacks: dict[int, str], grams: set[str]) -> list[int]:
+def _covering_passages(numbers: list[str], haystacks: dict[int, str], shared: dict[int, int]) -> list[int]:
     """Greedy smallest set of passages that together contain every number (empty if impossible);
     among passages holding as many numbers, the one sharing most wording with the sentence wins."""
     left, chosen = set(numbers), []
     while left:
         best = max(
             haystacks,
-            key=lambda i: (sum(_number_in(n, haystacks[i]) for n in left), len(grams & _bigrams(haystacks[i])), -i),
+            key=lambda i: (sum(_number_in(n, haystacks[i]) for n in left), shared[i], -i),
             default=None,
         )
         found = {n for n in left if best is not None and _number_in(n, haystacks[best])}
