@@ -52,11 +52,24 @@ def evidence_rank(passage_texts: Sequence[str], evidence: Sequence[str]) -> int 
     """
     if not evidence:
         return None
-    normalised = [normalize(t) for t in passage_texts]
+    from rag.ingest.tables import row_cells
+
+    def forms(text: str) -> list[str]:
+        # A table row passage also matches as its flattened cells (values in order), and as its header
+        # line followed by its values: the two ways a PDF extractor flattens a table. Separators ignored.
+        out = [normalize(text)]
+        cells = row_cells(text)
+        if cells is not None:
+            values = "".join(v for _, v in cells)
+            headers = "".join(h.split("·")[-1] for h, _ in cells if h)
+            out += [normalize(values), normalize(headers + values)]
+        return out
+
+    normalised = [forms(t) for t in passage_texts]
     worst = 0
     for ev in evidence:
         needle = normalize(ev)
-        first = next((i for i, text in enumerate(normalised) if needle in text), None)
+        first = next((i for i, texts in enumerate(normalised) if any(needle in t for t in texts)), None)
         if first is None:
             return None
         worst = max(worst, first + 1)

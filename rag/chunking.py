@@ -16,7 +16,9 @@ def chunk_document(doc: Document, max_chars: int = 300, min_chars: int = 30) -> 
     """Chunks in document order; ids are stable: the same document text gives the same ids."""
     pieces: list[tuple[str, Origin]] = []
     for paragraph in merge_short_paragraphs(list(doc.paragraphs), max_chars, min_chars):
-        for text in split_paragraph(paragraph.text, max_chars, min_chars):
+        # A table row is one passage whatever its length: cut, it would lose its headers or values.
+        texts = [paragraph.text] if paragraph.origin.kind == "table" else split_paragraph(paragraph.text, max_chars, min_chars)
+        for text in texts:
             pieces.append((text, paragraph.origin))
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
@@ -61,6 +63,8 @@ def merge_short_paragraphs(paragraphs: list[Paragraph], max_chars: int, min_char
 
 
 def _can_join(first: Paragraph, second: Paragraph, max_chars: int) -> bool:
+    if first.origin.kind == "table" or second.origin.kind == "table":
+        return False  # table rows stay single passages; never mixed with prose
     return first.origin.section == second.origin.section and len(first.text) + len(second.text) < max_chars
 
 

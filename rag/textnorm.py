@@ -62,3 +62,36 @@ def split_sentences(text: str) -> list[str]:
     """Split at Chinese/ASCII sentence ends, keeping the punctuation with its sentence."""
     parts = [p.strip() for p in _SENTENCE_SPLIT.split(text)]
     return [p for p in parts if p]
+
+
+_CJK_CLASS = rf"[{_CJK}]"
+# A space between two Chinese characters goes when either neighbour stands alone ("第 二 产 业", "结 果维持"):
+# justified PDF lines spread the characters of a word. Between two words ("万人下乡 千村提升") it stays.
+_SPACED_CHARS = re.compile(
+    rf"(?<=(?<!{_CJK_CLASS}){_CJK_CLASS})[ \u00a0\u3000]+(?={_CJK_CLASS})"
+    rf"|(?<={_CJK_CLASS})[ \u00a0\u3000]+(?={_CJK_CLASS}(?!{_CJK_CLASS}))"
+)
+
+
+def collapse_spaced_chars(text: str) -> str:
+    """`第 二 产 业 增 加 值` → `第二产业增加值`; spaces between multi-character words are kept."""
+    previous = None
+    while previous != text:  # overlapping runs: repeat until stable (at most a few passes)
+        previous, text = text, _SPACED_CHARS.sub("", text)
+    return text
+
+
+_FOOTNOTE_BEFORE_NUMBER = re.compile(r"(\[\d{1,2}\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+)(\d+(?:,\d{3})*(?:\.\d+)?(?:%|[万亿千百]?[元人个件项家户吨]?))")
+
+
+def separate_footnote_markers(text: str) -> str:
+    """`生产总值[2]1234.56亿元` → `生产总值1234.56亿元[2]`: the figure is whole again, the marker is kept."""
+    return _FOOTNOTE_BEFORE_NUMBER.sub(lambda m: m.group(2) + m.group(1), text)
+
+
+_THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:,\d{3})+)(?=\.\d|(?!\d))")
+
+
+def strip_thousands_separators(text: str) -> str:
+    """`2,940.05` → `2940.05` (tables write separators, prose does not): for matching, not display."""
+    return _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), text)

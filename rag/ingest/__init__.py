@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import IngestError
-from rag.ingest.loaders import SUPPORTED_SUFFIXES, load_blocks
+from rag.ingest.loaders import SUPPORTED_SUFFIXES, load_document
 from rag.ingest.structure import assign_sections
 from rag.schema import Document
 
@@ -78,11 +78,11 @@ def read_document(path: Path, data: bytes | None = None, name: str | None = None
     if data is None:
         data = read_bytes(path)
     doc_name = name or path.name
-    blocks = load_blocks(path, data)
+    blocks, meta = load_document(path, data)
     paragraphs = assign_sections(blocks, doc_name)
     if not paragraphs:
         raise IngestError("no paragraphs found")
-    return Document(name=doc_name, content_hash=content_hash(data), paragraphs=tuple(paragraphs))
+    return Document(name=doc_name, content_hash=content_hash(data), paragraphs=tuple(paragraphs), meta=meta)
 
 
 __all__ = ["IngestError", "SourceFile", "discover", "read_document", "read_bytes", "content_hash", "source_key"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import IngestError
@@ -14,6 +15,11 @@ from rag.ingest.paragraphs import (
     join_lines,
     rebuild_blocks,
 )
+from rag.ingest.headings import numbered_heading
+from rag.ingest.html_main import html_document
+from rag.ingest.pdf_layout import pdf_document
+from rag.ingest.tables import grid_rows
+from rag.schema import SourceMeta
 from rag.textnorm import tidy_spaces
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm")
@@ -21,23 +27,29 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".ht
 
 def load_blocks(path: Path, data: bytes) -> list[Block]:
     """Dispatch on the file suffix; raise IngestError with a one-line reason when nothing usable is found."""
+    return load_document(path, data)[0]
+
+
+def load_document(path: Path, data: bytes) -> tuple[list[Block], SourceMeta]:
+    """Blocks plus what the file says about itself (title, date, source, cover lines)."""
     suffix = path.suffix.lower()
+    meta = SourceMeta()
     if suffix == ".txt":
         blocks = text_blocks(decode_text(data))
     elif suffix in (".md", ".markdown"):
         blocks = markdown_blocks(decode_text(data))
     elif suffix == ".pdf":
-        blocks = pdf_blocks(path)
+        blocks, meta = pdf_document(path)
     elif suffix == ".docx":
-        blocks = docx_blocks(path)
+        blocks, meta = docx_document(path)
     elif suffix in (".html", ".htm"):
-        blocks = html_blocks(decode_text(data))
+        blocks, meta = html_document(decode_text(data))
     else:
         raise IngestError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
     blocks = [b for b in blocks if b.text]
     if not blocks:
         raise IngestError("no text found")
-    return blocks
+    return blocks, meta
 
 
 # --- plain text ---------------------------------------------------------------------------------
@@ -118,26 +130,7 @@ def markdown_blocks(text: str) -> list[Block]:
 
 def pdf_blocks(path: Path) -> list[Block]:
     """Text layer of each page, with the real page number; a scanned PDF is refused with a reason."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise IngestError("PDF is password-protected")
-        lines: list[Line] = []
-        for number, page in enumerate(reader.pages, start=1):
-            page_lines = (page.extract_text() or "").split("\n")
-            for i, raw in enumerate(page_lines):
-                if raw.strip():
-                    lines.append(Line(text=raw, page=number, indented=bool(_INDENT.match(raw)) and i > 0))
-    except IngestError:
-        raise
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise IngestError(f"not a readable PDF ({exc.__class__.__name__}: {exc})") from exc
-    if not any(ln.text.strip() for ln in lines):
-        raise IngestError("PDF has no text layer (scanned images?); run OCR first")
-    return rebuild_blocks(lines)
+    return pdf_document(path)[0]
 
 
 # --- Word -------------------------------------------------------------------------------------------
@@ -145,8 +138,32 @@ def pdf_blocks(path: Path) -> list[Block]:
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 
 
+_CAPTION = re.compile(r"^(?:图|表|附表|附图)\s*\d+")
+_TERMINAL_END = ("。", "！", "？", "!", "?", "；", ";", "”", "」", "…")
+
+
+@dataclass
+class _DocxPara:
+    text: str
+    page: int
+    level: int | None
+    centred: bool
+    indented: bool
+
+
 def docx_blocks(path: Path) -> list[Block]:
-    """Paragraph styles give heading levels; rendered page breaks give an approximate page."""
+    return docx_document(path)[0]
+
+
+def docx_document(path: Path) -> tuple[list[Block], SourceMeta]:
+    """Word paragraphs and tables in body order.
+
+    Heading styles give section levels (Title above all). Documents converted from PDF keep the PDF's
+    line breaks as paragraph breaks: a paragraph that stops mid-sentence is joined with the next one.
+    The title and the issuer line under it go to the metadata; a later paragraph that repeats the title
+    pattern with another year (two reports in one file) opens a new top-level section.
+    Tables become one passage per row with their headers (merged cells once).
+    """
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -154,59 +171,125 @@ def docx_blocks(path: Path) -> list[Block]:
         document = docx.Document(str(path))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         raise IngestError(f"not a readable Word .docx file ({exc.__class__.__name__})") from exc
-    blocks: list[Block] = []
+    except Exception as exc:  # a zip that is not a Word package raises from the XML layer
+        raise IngestError(f"not a readable Word .docx file ({exc.__class__.__name__})") from exc
+    items: list[_DocxPara | Block] = []
     page = 1
-    body = document.element.body
-    for child in body.iterchildren():
+    for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             page += len(child.xpath('.//w:br[@w:type="page"]')) + len(child.xpath(".//w:lastRenderedPageBreak"))
             paragraph = docx.text.paragraph.Paragraph(child, document)
-            text = tidy_spaces(paragraph.text)
+            text = tidy_spaces(paragraph.text.replace("\t", " "))
             if not text:
                 continue
             style = (paragraph.style.name if paragraph.style is not None else "") or ""
-            level = _docx_heading_level(style)
-            blocks.append(Block(text=text, page=page, heading_level=level))
+            fmt = paragraph.paragraph_format
+            alignment = str(paragraph.alignment or "")
+            items.append(_DocxPara(
+                text=text, page=page, level=_docx_heading_level(style),
+                centred="CENTER" in alignment.upper(),
+                indented=bool(fmt.first_line_indent and fmt.first_line_indent > 0),
+            ))
         elif tag == "tbl":
             table = docx.table.Table(child, document)
-            for row in table.rows:
-                cells = [tidy_spaces(c.text) for c in row.cells]
-                text = " | ".join(dict.fromkeys(c for c in cells if c))
-                if text:
-                    blocks.append(Block(text=text, page=page))
-    return blocks
+            grid = [[c.text for c in row.cells] for row in table.rows]
+            caption = ""
+            if items and isinstance(items[-1], _DocxPara) and _looks_like_caption(items[-1].text):
+                caption = items.pop().text
+            rows = grid_rows(grid, caption)
+            items.extend(Block(text=row, page=page, kind="table") for row in rows.rows)
+    return _docx_blocks(items)
+
+
+def _looks_like_caption(text: str) -> bool:
+    return len(text) <= 60 and not text.endswith(_TERMINAL_END) and (bool(_CAPTION.match(text)) or len(text) <= 40)
+
+
+def _docx_blocks(items: list) -> tuple[list[Block], SourceMeta]:
+    title_key = ""
+    cover: list[str] = []
+    blocks: list[Block] = []
+    current: list[_DocxPara] = []
+
+    def flush() -> None:
+        if current:
+            text = tidy_spaces(join_lines([p.text for p in current]))
+            blocks.append(Block(text=text, page=current[0].page))
+            current.clear()
+
+    expect_issuer = False
+    for item in items:
+        if isinstance(item, Block):
+            flush()
+            blocks.append(item)
+            expect_issuer = False
+            continue
+        text = item.text
+        key = re.sub(r"\d+", "#", text.replace(" ", ""))
+        is_title = item.level == 0 or (title_key and key == title_key)
+        if is_title:
+            flush()
+            if not title_key:
+                title_key = key
+                cover.append(text)
+            blocks.append(Block(text=text, page=item.page, heading_level=0))
+            expect_issuer = True
+            continue
+        if text in cover or (expect_issuer and item.centred and len(text) <= 40 and not text.endswith(_TERMINAL_END)):
+            if text not in cover:
+                cover.append(text)  # the issuing body under the title
+            continue
+        expect_issuer = False
+        if item.level is not None:
+            flush()
+            blocks.append(Block(text=text, page=item.page, heading_level=item.level))
+            continue
+        if current and _docx_breaks(current[-1], item):
+            flush()
+        current.append(item)
+        if _CAPTION.match(text) and len(text) <= 60:
+            flush()
+    flush()
+    # A unit line under a chart caption ("单位：万人") belongs to the caption.
+    merged: list[Block] = []
+    for block in blocks:
+        if merged and block.kind == "text" and _UNIT.match(block.text) and _CAPTION.match(merged[-1].text):
+            merged[-1] = Block(text=f"{merged[-1].text}（{block.text}）", page=merged[-1].page)
+            continue
+        merged.append(block)
+    meta = SourceMeta(title=cover[0] if cover else "", cover_lines=tuple(cover))
+    return merged, meta
+
+
+_UNIT = re.compile(r"^(?:单位|金额单位)[：:]\S{1,8}$")
+
+
+def _docx_breaks(prev: _DocxPara, para: _DocxPara) -> bool:
+    """Does `para` start a new paragraph after `prev` (a line of a PDF-converted document)?"""
+    prev_text = prev.text
+    if prev_text.endswith(_TERMINAL_END) or prev_text.endswith(("：", ":")):
+        return True
+    if _CAPTION.match(prev_text) or _CAPTION.match(para.text) or _UNIT.match(para.text) or _UNIT.match(prev_text):
+        return True
+    if numbered_heading(prev_text) and len(prev_text) <= 40:
+        return True  # "（一）养老保险" heads what follows
+    if numbered_heading(para.text) and len(prev_text) <= 40:
+        return True
+    if para.centred != prev.centred:
+        return True
+    return False
 
 
 def _docx_heading_level(style: str) -> int | None:
     if style.lower() in ("title", "标题"):
-        return 1
+        return 0
     match = _HEADING_STYLE.match(style.strip())
     return int(match.group(1)) if match else None
 
 
 # --- HTML -------------------------------------------------------------------------------------------
 
-_HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th", "dt", "dd"]
-
-
 def html_blocks(text: str) -> list[Block]:
-    """Headings h1–h6 become section levels; p/li/td… become blocks; scripts and navigation are dropped."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(text, "lxml")
-    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "template", "svg"]):
-        tag.decompose()
-    blocks: list[Block] = []
-    for element in soup.find_all(_HTML_BLOCKS):
-        if element.find(_HTML_BLOCKS):
-            continue  # a container: its inner blocks are visited on their own
-        content = tidy_spaces(join_lines(element.get_text(" ").split("\n")))
-        if not content:
-            continue
-        level = int(element.name[1]) if element.name[0] == "h" and element.name[1:].isdigit() else None
-        blocks.append(Block(text=content, heading_level=level))
-    if not blocks:
-        body = soup.body or soup
-        return text_blocks(body.get_text("\n"))
-    return blocks
+    """The article's blocks (see rag.ingest.html_main): navigation, footers, scripts and share bars dropped."""
+    return html_document(text)[0]

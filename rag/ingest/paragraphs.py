@@ -40,6 +40,7 @@ class Block:
     text: str
     page: int | None = None
     heading_level: int | None = None
+    kind: str = "text"  # "table": a row formatted by rag.ingest.tables.format_row
 
 
 def is_page_number(text: str) -> bool:

@@ -1,6 +1,8 @@
 """Turn rebuilt blocks into paragraphs with heading paths, dropping headings-only and duplicate blocks."""
 from __future__ import annotations
 
+import re
+
 from rag.ingest.headings import (
     STANDALONE_LEVEL,
     Heading,
@@ -22,6 +24,11 @@ def assign_sections(blocks: list[Block], doc_name: str) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     for i, block in enumerate(blocks):
         text = block.text
+        if block.kind != "text":
+            paragraphs.append(
+                Paragraph(text=text, origin=Origin(doc=doc_name, section=tracker.path, page=block.page, kind=block.kind))
+            )
+            continue
         if block.heading_level is not None:
             tracker.enter(Heading(block.heading_level, text))
             continue
@@ -30,7 +37,7 @@ def assign_sections(blocks: list[Block], doc_name: str) -> list[Paragraph]:
             tracker.enter(heading)
             if _is_title_only(text, heading.title):
                 continue
-        elif _next_is_body(blocks, i) and is_standalone_heading(text):
+        elif _next_is_body(blocks, i) and is_standalone_heading(text) and not _is_fact_or_caption(text):
             tracker.enter(Heading(STANDALONE_LEVEL, text.rstrip("。：:")))
             continue
         else:
@@ -39,6 +46,15 @@ def assign_sections(blocks: list[Block], doc_name: str) -> list[Paragraph]:
                 tracker.enter(lead)
         paragraphs.append(Paragraph(text=text, origin=Origin(doc=doc_name, section=tracker.path, page=block.page)))
     return drop_contained_duplicates(paragraphs)
+
+
+_FIGURE = re.compile(r"\d(?:[\d,.]*\d)?\s*(?:%|万|亿|元|人|个|家|件|所|项|户|吨)")
+_CAPTION = re.compile(r"^(?:图|表|附表|附图)\s*\d+")
+
+
+def _is_fact_or_caption(text: str) -> bool:
+    """A short sentence stating a figure ("…总量29562万人。") or a chart caption is content, not a heading."""
+    return bool(_FIGURE.search(text) or _CAPTION.match(text))
 
 
 def _is_title_only(text: str, title: str) -> bool:
@@ -50,7 +66,7 @@ def _next_is_body(blocks: list[Block], i: int) -> bool:
     if i + 1 >= len(blocks):
         return False
     nxt = blocks[i + 1]
-    return nxt.heading_level is None and len(nxt.text) > len(blocks[i].text)
+    return nxt.heading_level is None and nxt.kind == "text" and len(nxt.text) > len(blocks[i].text)
 
 
 def drop_contained_duplicates(paragraphs: list[Paragraph]) -> list[Paragraph]:
@@ -66,7 +82,7 @@ def drop_contained_duplicates(paragraphs: list[Paragraph]) -> list[Paragraph]:
             holders.setdefault(key[start : start + n], set()).add(j)
     kept: list[Paragraph] = []
     for i, (para, key) in enumerate(zip(paragraphs, keys)):
-        if len(key) >= n:
+        if len(key) >= n and para.origin.kind == "text":
             candidates = holders.get(key[:n], set()) - {i}
             if any(key in keys[j] and (len(keys[j]) > len(key) or j < i) for j in candidates):
                 continue
