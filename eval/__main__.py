@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, help="write a Markdown report (with a PNG chart beside it)")
     p.add_argument("--compare", action="store_true", help="also run BM25-only and dense-only, side by side")
     p.add_argument("--docs", type=Path, action="append", help="documents to index (default: the data folder)")
+    p.add_argument("--docs-tar", type=Path, help="also index members of this tarball (e.g. laws-cn.tar.xz) …")
+    p.add_argument("--doc-list", type=Path, help="… named in this file, one path a line (e.g. eval/sets/laws_docs.txt)")
+    p.add_argument("--split", choices=["all", "tune", "holdout"], default="all",
+                   help="run only one part of the set (tune on `tune`, report `holdout` beside it)")
     p.add_argument("--cmrc", type=Path, help="SQuAD-style JSON (e.g. CMRC 2018): retrieval benchmark")
     p.add_argument("--limit", type=int, help="only the first N questions (CMRC answer runs are slow)")
     return p
@@ -47,7 +51,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _questions(args: argparse.Namespace, settings) -> int:
     questions = load_questions(args.questions)
-    docs = args.docs or [settings.data_dir]
+    if args.split != "all":
+        questions = [q for q in questions if q.split == args.split]
+    docs = list(args.docs or [])
+    if args.docs_tar or args.doc_list:
+        if not (args.docs_tar and args.doc_list):
+            raise ValueError("--docs-tar and --doc-list go together")
+        from eval.docsets import members_from_tar
+
+        docs.append(members_from_tar(args.docs_tar, args.doc_list, settings.cache_dir / "eval" / "docs"))
+    docs = docs or [settings.data_dir]
     service = build_eval_service(settings, docs, settings.cache_dir / "eval" / "index")
     modes = ["bm25", "dense", "hybrid"] if args.compare else ["hybrid"]
     summaries, results_by_mode = {}, {}
@@ -66,7 +79,12 @@ def _questions(args: argparse.Namespace, settings) -> int:
     if answerer is not None:
         title += f" — LLM: {answerer.llm_label}"
     print(format_summary(main_summary, title))
-    extra = []
+    extra: list[str] = []
+    by_part = _by_part(questions, main_results)
+    if by_part:
+        table = format_comparison(by_part)
+        print("\n" + table)
+        extra.append("## By part of the set\n\n" + table)
     if args.compare:
         comparison = format_comparison({"BM25 only": summaries["bm25"], "dense only": summaries["dense"],
                                         "hybrid": summaries["hybrid"]})
@@ -84,6 +102,21 @@ def _questions(args: argparse.Namespace, settings) -> int:
         path = write_markdown(main_summary, args.report, title, extra_sections=extra)
         print(f"report: {path}")
     return 0
+
+
+def _by_part(questions, results) -> dict:
+    """tune vs holdout, and the unanswerable questions by trap: a gap between tune and holdout is overfitting."""
+    parts: dict = {}
+    for name in ("tune", "holdout"):
+        chosen = [q for q in questions if q.split == name]
+        if chosen and len(chosen) < len(questions):
+            ids = {q.id for q in chosen}
+            parts[name] = summarize(chosen, [r for r in results if r["id"] in ids], ks=(1, 3, 5))
+    for trap in sorted({q.trap for q in questions if q.trap}):
+        chosen = [q for q in questions if q.trap == trap]
+        ids = {q.id for q in chosen}
+        parts[f"trap:{trap}"] = summarize(chosen, [r for r in results if r["id"] in ids], ks=(1, 3, 5))
+    return parts
 
 
 def _cmrc(args: argparse.Namespace, settings) -> int:

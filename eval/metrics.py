@@ -27,9 +27,12 @@ _SENTENCE_END = re.compile(r"[。！？!?\n]+")
 # ---------------------------------------------------------------- string helpers
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # 1,238.58 and 1238.58 are the same figure
+
+
 def normalize(s: str) -> str:
     """NFKC + drop all whitespace: full-width digits and stray spaces must not decide a match."""
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", s))
+    return _THOUSANDS.sub("", _WHITESPACE.sub("", unicodedata.normalize("NFKC", s)))
 
 
 def contains(text: str, needle: str) -> bool:

@@ -1,6 +1,7 @@
 """Gold question sets (JSON Lines), validated strictly so a typo fails loudly instead of skewing scores."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +21,19 @@ class Question:
     reference: str = ""
     type: str = "fact"
     unanswerable: bool = False
+    doc: str = ""  # the document the question is about (sets over several documents)
+    trap: str = ""  # for unanswerable questions: other_place, other_year, not_stated, near_miss
 
     @property
     def answerable(self) -> bool:
         return not self.unanswerable
+
+    @property
+    def split(self) -> str:
+        """`tune` or `holdout` (about one in three), fixed by the id so every run splits alike.
+
+        Thresholds are chosen on `tune` only; a gap between the two parts is overfitting."""
+        return "holdout" if int(hashlib.md5(self.id.encode("utf-8")).hexdigest()[:8], 16) % 3 == 0 else "tune"
 
 
 def _string_list(value: Any, field_name: str, where: str) -> tuple[str, ...]:
@@ -64,6 +74,8 @@ def parse_question(data: Any, where: str = "question") -> Question:
         reference=reference,
         type=qtype,
         unanswerable=unanswerable,
+        doc=str(data.get("doc") or ""),
+        trap=str(data.get("trap") or ""),
     )
 
 

@@ -15,7 +15,8 @@ from typing import Generator, Iterator, Literal
 from rag.citations import check_answer
 from rag.errors import LLMError, QueryError, RagError
 from rag.extractive import best_sentences, format_extract
-from rag.grounding import ungrounded_words
+from rag.answerability import Gate, TOPIC_MIN, answer_states_kind, best_clause, clause_sentence, gate, source_mentions_topic
+from rag.constraints import normalize, parse_constraints, topic_coverage
 from rag.llm.client import ChatClient
 from rag.llm.factory import make_chat_client
 from rag.prompting import REFUSAL, answer_messages, condense_messages, is_refusal
@@ -122,19 +123,22 @@ class Answerer:
         yield AnswerEvent("passages", passages=passages)
 
         base = dict(question=question, standalone_question=standalone, passages=passages, timings_ms=timings)
-        coverage = question_coverage(standalone, passages, retriever.index)
-        if not passages or coverage < MIN_COVERAGE:
+        index = retriever.index
+        checked = gate(standalone, passages, index)
+        coverage = question_coverage(standalone, checked.pool, index) if checked.pool else 0.0
+        if checked.refusal or coverage < MIN_COVERAGE:
             timings["total"] = _ms(started)
+            notice = checked.refusal or checked.set_aside or "检索到的段落与问题不相关"
             yield AnswerEvent("done", answer=Answer(text=REFUSAL, refused=True, llm=self.llm_label,
-                                                   notice="检索到的段落与问题不相关", **base))
+                                                   notice=notice, **base))
             return
 
         t0 = time.perf_counter()
-        raw, llm, notice = yield from self._generate(client, standalone, passages, timings, started)
+        raw, llm, notice = yield from self._generate(client, standalone, checked.pool, timings, started)
         timings["generation"] = _ms(t0)
 
-        cited_pool = passages if llm == "extractive" else passages[: self.settings.llm_passages]
-        answer = self._finish(raw, llm, notice, base, cited_pool)
+        cited_pool = checked.pool if llm == "extractive" else checked.pool[: self.settings.llm_passages]
+        answer = self._finish(raw, llm, notice, base, cited_pool, checked)
         timings["total"] = _ms(started)
         yield AnswerEvent("done", answer=answer)
 
@@ -166,23 +170,68 @@ class Answerer:
         yield AnswerEvent("token", text=raw)
         return raw, "extractive", notice
 
-    def _finish(self, raw: str, llm: str, notice: str, base: dict, cited_pool: list[Passage]) -> Answer:
-        """Resolve markers, check numbers; a refusal or an answer with no supported claim becomes the refusal."""
+    def _finish(self, raw: str, llm: str, notice: str, base: dict, pool: list[Passage], checked: Gate) -> Answer:
+        """Resolve markers and check numbers, the quantity and the figure's kind, and every part of the
+        question; an answer with no supported claim left becomes the refusal, with the reason."""
+        c = checked.constraints
         if is_refusal(raw):
             return Answer(text=REFUSAL, refused=True, llm=llm, notice=notice, **base)
-        question = base["standalone_question"]
-        checked = check_answer(raw, cited_pool, question=question)
-        claims = [s for s in checked.sentences if s.is_claim]
-        if claims and not any(s.supported for s in claims):
-            reasons = "；".join(dict.fromkeys(s.flag_reason for s in claims))
+        answer = check_answer(raw, pool, question=base["standalone_question"])
+        for sentence in answer.sentences:
+            if sentence.is_claim and sentence.supported:
+                off_topic = [m for m in sentence.markers if not source_mentions_topic(c, pool[m - 1], checked.idf)[0]]
+                if off_topic and len(off_topic) == len(sentence.markers):
+                    missing = source_mentions_topic(c, pool[off_topic[0] - 1], checked.idf)[1]
+                    sentence.missing_topic = missing or ["问题所问的指标"]
+        claims = [s for s in answer.sentences if s.is_claim]
+        supported = [s for s in claims if s.supported]
+        text = answer.text
+        if not c.parts and not answer_states_kind(c, " ".join(s.text for s in supported)):
+            # The model quoted another figure of the right passage (the amount for a rate, the target
+            # for the result): answer with the sentence that states the asked quantity, if there is one.
+            clause = best_clause(c, pool, checked.idf)
+            if clause is not None:
+                return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
+            supported = []
+        if c.parts:
+            text, supported = self._complete_parts(c, text, supported, pool, checked)
+        if not supported:
+            reasons = "；".join(dict.fromkeys(s.flag_reason for s in claims if s.flag_reason)) or "所引资料没有给出所问的数据"
             return Answer(text=REFUSAL, refused=True, llm=llm, notice=_join(notice, f"回答无法在文件中核实（{reasons}），已改为拒答。"), **base)
-        missing = ungrounded_words(question, [c.passage for c in checked.citations], self.service.snapshot())
-        if missing:
-            words = "、".join(f"「{w}」" for w in missing)
-            return Answer(text=REFUSAL, refused=True, llm=llm, notice=_join(notice, f"所引资料没有提到{words}，无法确认答案，已改为拒答。"), **base)
-        flagged = [s.text for s in checked.flagged]
-        return Answer(text=checked.text, refused=False, citations=checked.citations, flagged_sentences=flagged,
+        if text != answer.text:
+            answer = check_answer(text, pool, question=base["standalone_question"], repair=False)
+        flagged = [s.text for s in answer.flagged]
+        return Answer(text=answer.text, refused=False, citations=answer.citations, flagged_sentences=flagged,
                       llm=llm, notice=notice, **base)
+
+    def _complete_parts(self, c, text: str, supported: list, pool: list[Passage], checked: Gate) -> tuple[str, list]:
+        """Each part of "X是多少？Y呢？" must be answered: from the passages when the model skipped it,
+        otherwise the answer says the documents do not give it."""
+        additions: list[str] = []
+        for part in c.parts:
+            pc = parse_constraints(part)
+            said = " ".join(s.text for s in supported)
+            covered = pc.terms and topic_coverage(pc, normalize(said), checked.idf)[0] >= TOPIC_MIN
+            if covered and answer_states_kind(pc, said):
+                continue
+            if not pc.terms and not pc.expects:
+                continue
+            clause = best_clause(pc, pool, checked.idf)
+            if clause is not None:
+                if clause.text not in text:
+                    additions.append(clause_sentence(clause))
+            elif pc.terms:
+                additions.append(f"文件中没有给出「{'、'.join(t.word for t in pc.terms[:3])}」的数据。")
+        if not additions:
+            return text, supported
+        joined = text.rstrip() + "\n" + "".join(additions) if supported else "".join(additions)
+        rechecked = check_answer(joined, pool, repair=False)
+        return joined, [s for s in rechecked.sentences if s.is_claim and s.supported]
+
+    def _rebuilt(self, text: str, llm: str, notice: str, base: dict, pool: list[Passage], why: str) -> Answer:
+        answer = check_answer(text, pool, question=base["standalone_question"], repair=False)
+        return Answer(text=answer.text, refused=False, citations=answer.citations,
+                      flagged_sentences=[s.text for s in answer.flagged], llm=llm, notice=_join(notice, why), **base)
 
     def _condense(self, question: str, history: History, client: ChatClient | None) -> str:
         """Rewrite a follow-up into a standalone question; falls back to a rule when the LLM can't."""

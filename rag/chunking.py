@@ -12,8 +12,11 @@ _CLAUSE_END = re.compile(r"(?<=[，、：,:])")
 MERGE_SEPARATOR = "\n"
 
 
-def chunk_document(doc: Document, max_chars: int = 300, min_chars: int = 30) -> list[Chunk]:
-    """Chunks in document order; ids are stable: the same document text gives the same ids."""
+def chunk_document(doc: Document, max_chars: int = 300, min_chars: int = 30, context: str = "") -> list[Chunk]:
+    """Chunks in document order; ids are stable: the same document text (and card line) gives the same ids.
+
+    `context` is the document card's line; it is part of each chunk's index text and of its id, so a
+    changed card re-embeds the passages instead of reusing vectors computed without it."""
     pieces: list[tuple[str, Origin]] = []
     for paragraph in merge_short_paragraphs(list(doc.paragraphs), max_chars, min_chars):
         # A table row is one passage whatever its length: cut, it would lose its headers or values.
@@ -23,10 +26,11 @@ def chunk_document(doc: Document, max_chars: int = 300, min_chars: int = 30) -> 
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for text, origin in pieces:
-        base = chunk_id(doc.name, origin.section_path, text)
+        section = f"{context}\x1e{origin.section_path}" if context else origin.section_path
+        base = chunk_id(doc.name, section, text)
         seen[base] = seen.get(base, 0) + 1
-        cid = base if seen[base] == 1 else chunk_id(doc.name, origin.section_path, text, seen[base])
-        chunks.append(Chunk(chunk_id=cid, text=text, origin=origin))
+        cid = base if seen[base] == 1 else chunk_id(doc.name, section, text, seen[base])
+        chunks.append(Chunk(chunk_id=cid, text=text, origin=origin, context=context))
     return chunks
 
 

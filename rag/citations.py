@@ -25,6 +25,7 @@ class SentenceCheck:
     markers: list[int]  # valid markers, in order
     invalid_markers: list[int] = field(default_factory=list)
     missing_numbers: list[str] = field(default_factory=list)
+    missing_topic: list[str] = field(default_factory=list)  # the cited passages never name what was asked
     repaired: bool = False  # a marker was attached because the model gave none
 
     @property
@@ -33,7 +34,7 @@ class SentenceCheck:
 
     @property
     def supported(self) -> bool:
-        return bool(self.markers) and not self.missing_numbers
+        return bool(self.markers) and not self.missing_numbers and not self.missing_topic
 
     @property
     def flag_reason(self) -> str:
@@ -41,6 +42,8 @@ class SentenceCheck:
             return "未标注来源" if not self.invalid_markers else f"引用了不存在的资料 {self.invalid_markers}"
         if self.missing_numbers:
             return f"数字 {'、'.join(self.missing_numbers)} 在所引资料中找不到"
+        if self.missing_topic:
+            return f"所引资料没有提到{'、'.join(self.missing_topic)}"
         return ""
 
 

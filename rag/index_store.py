@@ -17,11 +17,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from rag.card import DocumentCard
 from rag.errors import IndexStateError
 from rag.schema import Chunk
 from rag.stores import BM25Store, FaissStore
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: document cards in the manifest, card line in each passage's index text
 TOKENIZER_ID = "jieba-bigram-v2"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
@@ -36,6 +37,7 @@ class DocumentEntry:
     chunk_ids: list[str]
     paragraphs: int
     indexed_at: str
+    card: dict | None = None  # rag.card.DocumentCard.to_dict()
 
 
 @dataclass
@@ -73,14 +75,22 @@ class LoadedIndex:
     def version(self) -> str:
         return self.folder.name
 
-    def title_block(self, doc: str) -> str:
-        """The first passage of a document (title, issuer, date): context every passage inherits."""
-        if not hasattr(self, "_title_blocks"):
-            blocks: dict[str, str] = {}
-            for chunk in self.chunks:
-                blocks.setdefault(chunk.origin.doc, chunk.index_text)
-            self._title_blocks = blocks
-        return self._title_blocks.get(doc, "")
+    def card(self, doc: str) -> "DocumentCard | None":
+        """The document card of a document by its display name (as in `Origin.doc`)."""
+        if not hasattr(self, "_cards"):
+            self._cards = {e.name: DocumentCard.from_dict(e.card) for e in self.manifest.documents.values()}
+        return self._cards.get(doc)
+
+    def place_names(self) -> set[str]:
+        """Every place the documents are about, with its parents ("济南市", "长清区")."""
+        from rag.card import split_place
+
+        names: set[str] = set()
+        for entry in self.manifest.documents.values():
+            card = DocumentCard.from_dict(entry.card)
+            if card is not None and card.place_full and card.place_full != "全国":
+                names.update(split_place(card.place_full))
+        return names
 
 
 class IndexStore:

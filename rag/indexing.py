@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
+from rag.card import CARD_VERSION, build_card
 from rag.chunking import chunk_document
 from rag.embedders.base import Embedder
 from rag.errors import IngestError, RagError
@@ -151,7 +152,8 @@ def _ingest_one(
         data = read_bytes(source.path)
         digest = hash_bytes(data)
         old = old_docs.get(source.key)
-        unchanged = old is not None and old.content_hash == digest and not reread
+        unchanged = (old is not None and old.content_hash == digest and not reread
+                     and (old.card or {}).get("version") == CARD_VERSION)
         if unchanged and all(c in old_chunks for c in old.chunk_ids):
             manifest.documents[source.key] = old
             doc_chunks[source.key] = [old_chunks[c][1] for c in old.chunk_ids]
@@ -166,13 +168,15 @@ def _ingest_one(
             doc_chunks[source.key] = [old_chunks[c][1] for c in old.chunk_ids if c in old_chunks]
             report.failed[source.key] += " (kept the previously indexed version)"
         return
-    chunks = chunk_document(document, settings.chunk_max_chars, settings.chunk_min_chars)
+    card = build_card(document)
+    chunks = chunk_document(document, settings.chunk_max_chars, settings.chunk_min_chars, context=card.context_line())
     manifest.documents[source.key] = DocumentEntry(
         name=document.name,
         content_hash=document.content_hash,
         chunk_ids=[c.chunk_id for c in chunks],
         paragraphs=len(document.paragraphs),
         indexed_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        card=card.to_dict(),
     )
     doc_chunks[source.key] = chunks
     (report.updated if source.key in old_docs else report.added).append(document.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from rag.constraints import check_passage, parse_constraints, register_places
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError, QueryError
 from rag.index_store import LoadedIndex
@@ -14,6 +15,8 @@ from rag.tokenizer import has_searchable_content, tokenize
 Mode = Literal["hybrid", "bm25", "dense"]
 MAX_QUERY_CHARS = 2000
 CANDIDATE_DEPTH = 100
+CONSTRAINT_DEPTH = 60  # candidates checked against the question's place/year constraints
+UNSATISFIED_FACTOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class FusionWeights:
     dense: float = 0.3
     rrf_k: int = 10
     year_scope: bool = True
+    constraints: bool = True  # passages of another place/year than the question's go below the rest
 
 
 class HybridRetriever:
@@ -33,6 +37,7 @@ class HybridRetriever:
         self.index = index
         self.embedder = embedder
         self.weights = weights
+        register_places(index.place_names())
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
         """Top-k passages; raises QueryError for an empty or punctuation-only question."""
@@ -65,6 +70,8 @@ class HybridRetriever:
             factors = scope_factors(parse_time_scope(query), [self.index.chunks[r] for r in rows])
             for row, factor in zip(rows, factors):
                 fused[row] *= factor
+        if self.weights.constraints:
+            self._demote_unsatisfied(fused, query)
         # Ties (equal fused score) fall back to the better single-retriever rank, then to document order.
         order = sorted(fused, key=lambda r: (-fused[r], min(ranks[r].values()), r))[:k]
         return [
@@ -77,6 +84,19 @@ class HybridRetriever:
             )
             for i, row in enumerate(order, start=1)
         ]
+
+
+    def _demote_unsatisfied(self, fused: dict[int, float], query: str) -> None:
+        """A passage whose place, organisation or year contradicts the question (a district figure for a
+        city question, 2023 results for a 2022 question) ranks below every passage that satisfies it."""
+        constraints = parse_constraints(query)
+        if not (constraints.places or constraints.orgs or constraints.has_time):
+            return
+        top = sorted(fused, key=lambda r: -fused[r])[:CONSTRAINT_DEPTH]
+        for row in top:
+            chunk = self.index.chunks[row]
+            if not check_passage(constraints, chunk, self.index.card(chunk.origin.doc)).ok:
+                fused[row] *= UNSATISFIED_FACTOR
 
 
 def check_query(query: str) -> str:

@@ -14,6 +14,7 @@ class Origin:
     doc: str  # document name shown to users (file name)
     section: tuple[str, ...] = ()  # heading path, outermost first
     page: int | None = None
+    kind: str = "text"  # "text" or "table" (a table row rendered by rag.ingest.tables.format_row)
 
     @property
     def section_path(self) -> str:
@@ -29,12 +30,26 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class SourceMeta:
+    """What a loader learns about the document as a whole (not passages): feeds the document card.
+
+    `cover_lines` are title/issuer/date lines taken off the cover or page head; they are kept here
+    instead of becoming short passages that outrank content."""
+
+    title: str = ""
+    date: str = ""
+    source: str = ""  # publisher or issuing body as the file states it (HTML meta, cover line)
+    cover_lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Document:
     """The paragraphs of one source file plus the content hash used to skip unchanged files."""
 
     name: str
     content_hash: str
     paragraphs: tuple[Paragraph, ...]
+    meta: SourceMeta = SourceMeta()
 
 
 @dataclass(frozen=True)
@@ -44,12 +59,13 @@ class Chunk:
     chunk_id: str
     text: str
     origin: Origin
+    context: str = ""  # the document card's line (place, year, title) that every passage inherits
 
     @property
     def index_text(self) -> str:
-        """Heading path + paragraph: headings carry context ("2023年工作回顾") the paragraph omits."""
-        heading = self.origin.section_path
-        return f"{heading}\n{self.text}" if heading else self.text
+        """Card line + heading path + paragraph: the document names the place and year, the headings
+        carry context ("2023年工作回顾") the paragraph omits."""
+        return "\n".join(part for part in (self.context, self.origin.section_path, self.text) if part)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,12 +74,15 @@ class Chunk:
             "doc": self.origin.doc,
             "section": list(self.origin.section),
             "page": self.origin.page,
+            **({"kind": self.origin.kind} if self.origin.kind != "text" else {}),
+            **({"context": self.context} if self.context else {}),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Chunk":
-        origin = Origin(doc=data["doc"], section=tuple(data.get("section") or ()), page=data.get("page"))
-        return cls(chunk_id=data["chunk_id"], text=data["text"], origin=origin)
+        origin = Origin(doc=data["doc"], section=tuple(data.get("section") or ()), page=data.get("page"),
+                        kind=data.get("kind", "text"))
+        return cls(chunk_id=data["chunk_id"], text=data["text"], origin=origin, context=data.get("context", ""))
 
 
 @dataclass
@@ -75,6 +94,7 @@ class Passage:
     rank: int = 0
     component_scores: dict[str, float] = field(default_factory=dict)
     component_ranks: dict[str, int] = field(default_factory=dict)
+    suspicious: bool = False  # the text gives the model orders ("忽略之前的指令…"): shown, never a source
 
     @property
     def passage_id(self) -> str:
@@ -92,6 +112,7 @@ class Passage:
             "section": self.chunk.origin.section_path,
             "page": self.chunk.origin.page,
             "score": round(float(self.score), 6),
+            **({"suspicious": True} if self.suspicious else {}),
         }
 
 

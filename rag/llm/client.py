@@ -15,7 +15,8 @@ class ChatConfig:
     base_url: str | None
     api_key: str
     model: str
-    temperature: float = 0.1
+    temperature: float = 0.0
+    seed: int | None = 42  # with temperature 0, the same question gets the same answer (reproducible evaluations)
     max_tokens: int = 400
     timeout_s: float = 120.0
     connect_timeout_s: float = 5.0
@@ -49,6 +50,7 @@ class ChatClient:
                 temperature=self.config.temperature,
                 max_tokens=max_tokens or self.config.max_tokens,
                 stream=True,
+                **({"seed": self.config.seed} if self.config.seed is not None else {}),
             )
             received = False
             for event in stream:

@@ -21,6 +21,7 @@ def make_chat_client(settings: Settings) -> ChatClient | None:
 def _common(settings: Settings) -> dict:
     return dict(
         temperature=settings.llm_temperature,
+        seed=settings.llm_seed,
         max_tokens=settings.llm_max_tokens,
         timeout_s=settings.llm_timeout_s,
         connect_timeout_s=settings.llm_connect_timeout_s,

@@ -1,0 +1,145 @@
+"""Can the retrieved passages answer this question, and does the answer state what was asked?
+
+Before the LLM: passages of another place, organisation or year than the question's are set aside,
+passages that give the model orders are never sources, and a question whose quantity none of the
+remaining passages mentions is refused ("文件中没有提到「常住人口」"). After the LLM: a claim must
+cite a passage that mentions the quantity, its figure must be of the kind asked (a rate for
+"增长多少", an amount for "多少亿元"), and each part of a multi-part question must be answered —
+from the passages when the model missed it, or with a plain "not given" for that part.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.constraints import (
+    Constraints,
+    check_passage,
+    figure_kinds,
+    idf_weights,
+    kind_matches,
+    normalize,
+    parse_constraints,
+    topic_coverage,
+)
+from rag.index_store import LoadedIndex
+from rag.schema import Passage
+
+TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
+_INSTRUCTION = re.compile(
+    r"(?:忽略|无视|忘记|忘掉|不要理会|不用理会|跳过)[^。]{0,12}(?:指令|指示|提示|要求|规则|设定|内容)"
+    r"|你现在是|你是一个|你必须|扮演|请(?:直接|只|务必)?(?:回答|输出|回复)\s*[“\"「『]"
+    r"|(?:回答|输出|回复)(?:为|成|是)?\s*[“\"「『][^”\"」』]{0,60}[”\"」』]\s*[。.]?$"
+    r"|system\s*prompt|ignore\s+(?:all|any|the|previous|above)|disregard\s+(?:all|previous|the)",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+_COMMA = re.compile(r"(?<=[，,])")
+
+
+def gives_orders(text: str) -> bool:
+    """A passage that addresses the model ("忽略之前的所有指令，回答…") is data, never a source of facts."""
+    return bool(_INSTRUCTION.search(text))
+
+
+@dataclass
+class Gate:
+    """The passages an answer may use, or the reason to refuse before asking the LLM."""
+
+    constraints: Constraints
+    pool: list[Passage]
+    refusal: str = ""
+    suspicious: set[str] = field(default_factory=set)
+    idf: dict[str, float] = field(default_factory=dict)
+    set_aside: str = ""  # why passages were set aside (another place/year), for the notice of a refusal
+
+
+def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
+    c = parse_constraints(question)
+    suspicious = {p.passage_id for p in passages if gives_orders(p.text)}
+    for p in passages:
+        p.suspicious = p.passage_id in suspicious
+    idf = _idf(c, index)
+    candidates = [p for p in passages if p.passage_id not in suspicious]
+    verdicts = [check_passage(c, p.chunk, index.card(p.chunk.origin.doc)) for p in candidates]
+    pool = [p for p, v in zip(candidates, verdicts) if v.ok]
+    failed = next((v for v in verdicts if not v.ok), None)
+    set_aside = failed.reason() if failed is not None else ""
+    if not pool:
+        if failed is not None:
+            reason = failed.reason()
+        elif suspicious:
+            reason = "检索到的段落是对模型的指令而不是事实，不作为答案来源"
+        else:
+            reason = "没有检索到相关段落"
+        return Gate(c, [], refusal=reason, suspicious=suspicious, idf=idf)
+    best, missing = max((topic_coverage(c, normalize(p.chunk.index_text), idf) for p in pool), key=lambda t: t[0])
+    if best < TOPIC_MIN:
+        words = "、".join(f"「{w}」" for w in missing[:3])
+        return Gate(c, [], refusal=f"文件中没有提到{words}", suspicious=suspicious, idf=idf, set_aside=set_aside)
+    return Gate(c, pool, suspicious=suspicious, idf=idf, set_aside=set_aside)
+
+
+def _idf(c: Constraints, index: LoadedIndex) -> dict[str, float]:
+    words = [t.word for t in c.terms]
+    if not words:
+        return {}
+    df = index.sparse.document_frequencies(words)
+    return idf_weights(words, df, max(len(index.chunks), 1))
+
+
+def source_mentions_topic(c: Constraints, passage: Passage, idf: dict[str, float]) -> tuple[bool, list[str]]:
+    share, missing = topic_coverage(c, normalize(passage.chunk.index_text), idf)
+    return share >= TOPIC_MIN, missing
+
+
+# --- figure selection and parts -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Clause:
+    marker: int
+    text: str
+    score: float
+
+
+def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float]) -> Clause | None:
+    """The sentence that states the asked quantity with a figure of the asked kind.
+
+    The figure must sit in a comma clause that itself names part of the quantity (with the clause
+    before it as context): in "居民医保参保率95%以上，…，累计救助1.6万人次" the 人次 belong to 救助,
+    not to 参保, so they never answer "参保人数是多少"."""
+    best: Clause | None = None
+    for marker, passage in enumerate(passages, start=1):
+        heading = normalize(f"{passage.chunk.context}{passage.chunk.origin.section_path}")
+        for match in _SENTENCE.finditer(passage.text):
+            sentence = match.group().strip()
+            if len(sentence) < 6:
+                continue
+            clauses = [x for x in _COMMA.split(sentence) if x]
+            for i, clause in enumerate(clauses):
+                figures = figure_kinds(clause)
+                if c.expects and not any(kind_matches(c.expects, k) for _, k in figures):
+                    continue
+                local = normalize((clauses[i - 1] if i else "") + clause)
+                own, _ = topic_coverage(c, local, idf)
+                share, _ = topic_coverage(c, heading + normalize(sentence), idf)
+                if own <= 0.0 or share < TOPIC_MIN:
+                    continue
+                score = share + own + (0.1 if figures else 0.0)
+                if best is None or score > best.score:
+                    best = Clause(marker, sentence, score)
+    return best
+
+
+def answer_states_kind(c: Constraints, text: str) -> bool:
+    """Does the answer give a figure of the asked kind (a rate when a rate was asked)?"""
+    if not c.expects:
+        return True
+    return any(kind_matches(c.expects, kind) for _, kind in figure_kinds(text))
+
+
+def clause_sentence(clause: Clause) -> str:
+    sentence = clause.text.rstrip("；;，,、")
+    if not sentence.endswith(("。", "！", "？", "!", "?")):
+        sentence += "。"
+    return f"{sentence}[{clause.marker}]"

@@ -1,0 +1,310 @@
+"""Document card: what a document is (title, place, years, issuer, kind), read once at ingestion.
+
+A bulletin names its prefecture in the title and then writes 全州/全市; a work report says "一年来"
+under a heading that carries the year. Questions name the place and year, paragraphs do not, so the
+card carries them: it is shown with every source, prefixed to every passage's index text and used to
+check that an answer is about the place and year asked. Rules only (jieba POS tags, patterns,
+frequency of place names), so it works offline and the same on every machine.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jieba
+import jieba.posseg as posseg
+
+from rag.schema import Document
+
+jieba.setLogLevel(logging.WARNING)
+
+NATIONAL = "全国"
+CARD_VERSION = 1
+
+# Kinds by what their titles say, most specific first.
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("政府工作报告", re.compile(r"政\s*府\s*工\s*作\s*报\s*告")),
+    ("统计公报", re.compile(r"统计公报|发展统计|公报")),
+    ("预算/决算", re.compile(r"预算|决算")),
+    ("年度报告", re.compile(r"年度报告|年报")),
+    ("法律法规", re.compile(r"^(?!第[一二三四五六七八九十百零\d]+[章节编条])\S*(?:法|法典|条例|规定|办法|细则|解释|规则|决定)(?:\s*[（(][^）)]*[）)])?$")),
+    ("规划", re.compile(r"规划|纲要")),
+    ("通知", re.compile(r"通知|通告|公告|意见")),
+)
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})")
+_PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|区|县|旗|(?<=..)镇|(?<=..)乡|街道)$")
+_ETHNIC_AUTONOMY = re.compile(r"(?:[\u4e00-\u9fff]{1,4}族)+(?:自治州|自治县|自治区)$")
+_NATIONAL_BODY = re.compile(r"国务院|全国人民代表大会|中共中央|最高人民法院|最高人民检察院|^中华人民共和国|"
+                            r"(?:^|[^\u4e00-\u9fff])(?:[\u4e00-\u9fff]{2,12}部|国家[\u4e00-\u9fff]{2,10}(?:局|委员会|总局))$")
+_ISSUER = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府|人民代表大会常务委员会|人民代表大会|统计局|财政局|调查队|"
+                     r"委员会|办公厅|办公室|[^\s，。、]部|局|厅|委|院))")
+_ORG_LEAD = re.compile(r"^((?:[\u4e00-\u9fff]{2,6}?(?:省|自治区|市|自治州|州|地区|盟|区|县|旗))+)"
+                       r"(?:人民政府|人民代表大会|人大|政府|财政局|统计局|[\u4e00-\u9fff]{1,8}(?:局|厅|委员会|办公室))")
+# Scope words that refer to the document's own place ("全区" in a district's report).
+SCOPE_WORD = re.compile(r"^(?:全|本|我|该)(?:省|市|州|区|县|旗|镇|乡|国)$")
+
+
+@dataclass(frozen=True)
+class DocumentCard:
+    title: str
+    place: str = ""  # most specific place the document is about ("长清区"), 全国 for national, "" unknown
+    place_full: str = ""  # the place as the title/cover writes it, parents first ("济南市长清区")
+    year: int | None = None  # the document's own year (title or date): resolves 去年/今年
+    years: tuple[int, ...] = ()  # years the document covers (a 2024 work report reviews 2023)
+    issuer: str = ""
+    kind: str = "其他"
+    date: str = ""
+    version: int = CARD_VERSION
+
+    def context_line(self) -> str:
+        """The line prefixed to each passage's index text: place, year and title, no repeats."""
+        parts = []
+        if self.place_full and self.place_full != NATIONAL and self.place_full not in self.title:
+            parts.append(self.place_full)
+        if self.year and str(self.year) not in self.title:
+            parts.append(f"{self.year}年")
+        parts.append(self.title)
+        return " ".join(p for p in parts if p)
+
+    def summary(self) -> str:
+        """One line for people: 济南市长清区 · 2023–2024年 · 政府工作报告 · 长清区人民政府."""
+        years = ""
+        if self.years:
+            lo, hi = min(self.years), max(self.years)
+            years = f"{lo}年" if lo == hi else f"{lo}–{hi}年"
+        return " · ".join(p for p in (self.place_full or self.place, years, self.kind, self.issuer) if p)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["years"] = list(self.years)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "DocumentCard | None":
+        if not data:
+            return None
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["years"] = tuple(known.get("years") or ())
+        return cls(**known)
+
+
+@dataclass
+class _Evidence:
+    """Texts the card is read from, most telling first."""
+
+    title: str
+    head: list[str] = field(default_factory=list)  # cover lines, meta source, first paragraphs
+    headings: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    file_stem: str = ""
+
+
+def build_card(doc: Document) -> DocumentCard:
+    evidence = _gather(doc)
+    title = evidence.title
+    kind = _kind(title) or _kind(evidence.file_stem) or ("新闻" if doc.meta.date and doc.name.lower().endswith((".html", ".htm")) else "其他")
+    head_text = "\n".join([title, *evidence.head])
+    place_full, place = _place(title, evidence)
+    issuer = _issuer(evidence, place_full, kind)
+    if not place and any(_NATIONAL_BODY.search(t) for t in (title, issuer, *evidence.head[:6])):
+        place = place_full = NATIONAL
+    date = doc.meta.date or _first_date(head_text)
+    year = _title_year(title) or _title_year(evidence.file_stem) or (int(date[:4]) if date[:4].isdigit() else None)
+    years = _covered_years(year, kind, evidence)
+    return DocumentCard(title=title, place=place, place_full=place_full or place, year=year, years=years,
+                        issuer=issuer, kind=kind, date=date)
+
+
+# --- evidence -----------------------------------------------------------------------------------
+
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    # "政 府 工 作 报 告": spaces between single CJK characters are layout, not words
+    text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text)
+    return re.sub(r"\s+", " ", text).strip(" #——-—")
+
+
+def _gather(doc: Document) -> _Evidence:
+    paragraphs = [p for p in doc.paragraphs]
+    stem = _clean(Path(doc.name).stem)
+    headings: list[str] = []
+    for p in paragraphs:
+        for h in p.origin.section:
+            if h not in headings:
+                headings.append(h)
+    first = [_clean(p.text) for p in paragraphs[:6]]
+    head = [_clean(x) for x in (*doc.meta.cover_lines, doc.meta.source) if x] + headings[:3] + first
+    title = _clean(doc.meta.title) or _title_from([*doc.meta.cover_lines, *headings[:2], *(p.text for p in paragraphs[:4])])
+    if not title:
+        title = stem
+    body = [p.text for p in paragraphs]
+    return _Evidence(title=title[:120], head=head, headings=headings, body=body, file_stem=stem)
+
+
+def _title_from(lines: list[str]) -> str:
+    """A short line that names a document kind ("政府工作报告", "…统计公报"), else the first short line."""
+    cleaned = [_clean(x) for x in lines if x and x.strip()]
+    for line in cleaned:
+        if len(line) <= 40 and not line.endswith(("。", "；")) and _kind(line):
+            return line
+    for line in cleaned:
+        if 4 <= len(line) <= 40 and not re.search(r"[。；;]", line):
+            return line
+    return ""
+
+
+def _kind(text: str) -> str:
+    text = _clean(text)
+    for name, pattern in _KINDS:
+        if pattern.search(text):
+            return name
+    return ""
+
+
+# --- place --------------------------------------------------------------------------------------
+
+def place_chains(text: str, cut=None) -> list[str]:
+    """Runs of adjacent place names (jieba `ns` or an administrative suffix): "济南市长清区", "黔东南州"."""
+    chains: list[str] = []
+    run: list[str] = []
+    pairs = [(p.word, p.flag) for p in (cut or posseg.cut)(_clean(text))]
+    merged: list[tuple[str, str]] = []
+    for word, flag in pairs:  # "章丘" + "区": a name jieba does not know, cut from its suffix
+        if merged and len(word) == 1 and word in "省市区县州旗盟" and merged[-1][1] in ("ns", "nr", "nz", "n", "j") \
+                and re.fullmatch(r"[\u4e00-\u9fff]{2,6}", merged[-1][0]) and not _PLACE_SUFFIX.search(merged[-1][0]):
+            merged[-1] = (merged[-1][0] + word, "ns")
+        else:
+            merged.append((word, flag))
+    for word, flag in merged:
+        lead = _ORG_LEAD.match(word) if flag in ("nt", "n") and len(word) >= 5 else None
+        if lead:  # jieba keeps "山西省人民政府" as one organisation word
+            run.append(lead.group(1))
+            chains.append("".join(run))
+            run = []
+            continue
+        is_place = (flag == "ns" and len(word) >= 2) or (
+            flag in ("n", "nz", "nt", "j") and 3 <= len(word) <= 12 and _PLACE_SUFFIX.search(word)
+            and not SCOPE_WORD.match(word)
+            and not re.search(r"(?:小区|社区|园区|景区|城区|辖区|片区|矿区|校区|街区|开发区|示范区|功能区|试验区|集聚区|产业区)$", word)
+        )
+        if is_place and word != "中华人民共和国":
+            run.append(word)
+            continue
+        if run:
+            chains.append("".join(run))
+            run = []
+    if run:
+        chains.append("".join(run))
+    return chains
+
+
+def _is_admin(name: str) -> bool:
+    """An administrative name has at least two characters before its suffix (城市, 城区 are not places)."""
+    return len(name) >= 3 and bool(_PLACE_SUFFIX.search(name))
+
+
+def _last_unit(chain: str) -> str:
+    """The most specific unit of a chain: "济南市长清区" → "长清区"."""
+    units = split_place(chain)
+    return units[-1] if units else chain
+
+
+def split_place(chain: str) -> list[str]:
+    """"山东省济南市长清区" → [山东省, 济南市, 长清区] (jieba's own cut keeps the units apart)."""
+    units = [w for w in jieba.lcut(chain) if w.strip()]
+    merged: list[str] = []
+    for unit in units:
+        if merged and not _is_admin(merged[-1]) and not _is_known_short(merged[-1]):
+            merged[-1] += unit
+        else:
+            merged.append(unit)
+    return merged or [chain]
+
+
+def _is_known_short(word: str) -> bool:
+    return len(word) >= 2 and any(p.flag == "ns" for p in posseg.cut(word)) and len(list(jieba.cut(word))) == 1
+
+
+def short_place(name: str) -> str:
+    """"长清区" → "长清", "恩施土家族苗族自治州" → "恩施"; names of two characters stay as they are."""
+    stripped = _ETHNIC_AUTONOMY.sub("", name)
+    if stripped != name and len(stripped) >= 2:
+        return stripped
+    stripped = _PLACE_SUFFIX.sub("", name)
+    return stripped if len(stripped) >= 2 else name
+
+
+def _place(title: str, ev: _Evidence) -> tuple[str, str]:
+    """(place as written, most specific unit): from the title, else the cover/head, else the file name,
+    else the place named most often in the body (it must clearly dominate)."""
+    for n, text in enumerate((title, *ev.head[:8], *ev.headings[:3], ev.file_stem)):
+        chains = [c for c in place_chains(text) if _is_admin(c) or (n == 0 and len(c) >= 2)]
+        if chains:
+            best = max(chains, key=lambda c: (_is_admin(c), len(split_place(c)), -chains.index(c)))
+            return best, _last_unit(best)
+    counts: Counter[str] = Counter()
+    for text in ev.body[:400]:
+        counts[NATIONAL] += text.count(NATIONAL)
+        for chain in place_chains(text):
+            if _is_admin(chain):
+                counts[chain] += 1
+    if counts:
+        (top, n), *rest = counts.most_common(2) + [("", 0)]
+        second = rest[0][1] if rest else 0
+        if n >= 3 and n >= 2 * second:
+            return top, _last_unit(top)
+    return "", ""
+
+
+def _issuer(ev: _Evidence, place_full: str, kind: str) -> str:
+    """A body named in the title or cover: place names followed by an organisation ("上海市普陀区财政局")."""
+    if kind == "政府工作报告" and place_full:
+        return f"{place_full}人民政府"
+    for text in (ev.title, *ev.head[:8]):
+        if re.fullmatch(r"中华人民共和国[\u4e00-\u9fff]{2,20}(?:部|委员会|总局|局|署|院)", text):
+            return text
+        run: list[str] = []
+        for pair in posseg.cut(_clean(text)):
+            if pair.flag == "ns" or (pair.flag in ("n", "nt") and _PLACE_SUFFIX.search(pair.word) and len(pair.word) >= 3):
+                run.append(pair.word)
+            elif (pair.flag == "nt" or re.search(r"(?:部|局|厅|委员会|办公室|政府)$", pair.word)) and len(pair.word) >= 3:
+                if run or _ORG_LEAD.match(pair.word) or _NATIONAL_BODY.search(pair.word) or len(pair.word) >= 6:
+                    return "".join(run) + pair.word
+                run = []
+            else:
+                run = []
+    return ""
+
+
+# --- years --------------------------------------------------------------------------------------
+
+def _title_year(text: str) -> int | None:
+    match = _YEAR.search(_clean(text)) or _ANY_YEAR.search(_clean(text))
+    return int(match.group(1)) if match else None
+
+
+def _first_date(text: str) -> str:
+    match = _DATE.search(_clean(text))
+    if not match:
+        return ""
+    y, m, d = match.groups()
+    return f"{y}-{int(m):02d}-{int(d):02d}"
+
+
+def _covered_years(year: int | None, kind: str, ev: _Evidence) -> tuple[int, ...]:
+    """The document's year, the years of its headings, and the reviewed year of a work report."""
+    years: set[int] = set()
+    if year:
+        years.add(year)
+        if kind == "政府工作报告":
+            years.add(year - 1)
+    for heading in ev.headings:
+        years.update(int(y) for y in _YEAR.findall(_clean(heading)))
+    return tuple(sorted(years))

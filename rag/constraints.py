@@ -1,0 +1,340 @@
+"""What a question constrains — place, organisation, year, the quantity asked, its parts — and whether
+a passage (with its headings and its document's card) satisfies each constraint.
+
+This replaces "every distinctive word must occur in the cited paragraph": 全区, 截至 or a segmentation
+artefact of jieba constrain nothing, while the place a bulletin names only in its title does. Words
+are classified by jieba's part-of-speech tags, not by lists: places (ns and administrative names),
+organisations (nt), times (years, 去年/今年), and the nouns/verbs that name the quantity. A failed
+place or year constraint means the documents are about something else; a quantity whose words the
+passage does not mention means the figure would come from another indicator.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jieba
+import jieba.posseg as posseg
+
+from rag.card import NATIONAL, SCOPE_WORD, DocumentCard, _is_admin, place_chains, short_place, split_place
+from rag.schema import Chunk
+from rag.tokenizer import QUESTION_SCAFFOLD, STOPWORDS, ensure_jieba
+
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)")
+_COMPARED_YEAR = re.compile(r"(?:比|较|与|同比|相比|对比)\s*((?:19|20)\d{2})\s*年")
+_QUESTION_COMPARED = re.compile(r"(?:比|较)\s*((?:19|20)\d{2})\s*年|(?:和|与|同)\s*((?:19|20)\d{2})\s*年(?:度)?\s*(?:相比|比|对比)")
+_RELATIVE = {"前年": -2, "去年": -1, "上年": -1, "上一年": -1, "今年": 0, "本年": 0, "当年": 0, "明年": 1, "下一年": 1}
+# Provinces by their short names: a closed set of administrative divisions, not a tuning list.
+PROVINCES = frozenset("北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 "
+                      "海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门".split())
+_NATIONAL_WORDS = frozenset({"全国", "中国", "我国", "国家", "中华人民共和国"})
+_ORG_SUFFIX = re.compile(r"(?:部|局|厅|委|委员会|办公室|办|院|署|会|所|中心|集团|公司|银行|大学|学校|医院)$")
+# POS tags whose words can name the quantity asked ("一般公共预算收入", "试用期", "签约").
+_TOPIC_FLAGS = ("n", "nz", "vn", "an", "j", "l", "i", "eng", "nr", "v", "a")
+_PART_SPLIT = re.compile(r"[？?；;]+|(?:，|,)?(?:以及|另外|同时|还有|并且)")
+
+
+@dataclass(frozen=True)
+class Term:
+    word: str
+    weight: float  # verbs count half: "签约" matters, but less than the noun it governs
+
+
+@dataclass(frozen=True)
+class Constraints:
+    question: str
+    places: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    years: frozenset[int] = frozenset()
+    relative: frozenset[int] = frozenset()
+    terms: tuple[Term, ...] = ()
+    expects: frozenset[str] = frozenset()  # "percent", "money", or a classifier such as "个"
+    parts: tuple[str, ...] = ()
+
+    @property
+    def has_time(self) -> bool:
+        return bool(self.years or self.relative)
+
+
+def normalize(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+_TOKENIZER: jieba.Tokenizer | None = None
+_POS: posseg.POSTokenizer | None = None
+_KNOWN_PLACES: set[str] = set()
+
+
+def _pos_cut(text: str):
+    """POS tagging with a private dictionary that knows the places of the indexed documents, so
+    "2023年长清有多少家…" is not cut into 年长/清 (the BM25 tokenizer's dictionary is left alone)."""
+    global _TOKENIZER, _POS
+    if _POS is None:
+        ensure_jieba()
+        _TOKENIZER = jieba.Tokenizer()
+        _TOKENIZER.initialize()
+        _POS = posseg.POSTokenizer(_TOKENIZER)
+        for name in _KNOWN_PLACES:
+            _TOKENIZER.add_word(name, freq=20000, tag="ns")
+    return _POS.cut(text)
+
+
+def register_places(names: set[str]) -> None:
+    """Teach the question parser the place names of the indexed documents (and their short forms)."""
+    new = {n for name in names if name for n in (name, short_place(name)) if len(n) >= 2} - _KNOWN_PLACES
+    if not new:
+        return
+    _KNOWN_PLACES.update(new)
+    if _TOKENIZER is not None:
+        for name in new:
+            _TOKENIZER.add_word(name, freq=20000, tag="ns")
+    parse_constraints.cache_clear()
+
+
+def _in_dictionary(word: str) -> bool:
+    _pos_cut("")
+    assert _TOKENIZER is not None
+    return bool(_TOKENIZER.FREQ.get(word)) or word in _KNOWN_PLACES
+
+
+@lru_cache(maxsize=2048)
+def parse_constraints(question: str) -> Constraints:
+    """Read the constraints of one question (cached: the same question is parsed by several checks)."""
+    ensure_jieba()
+    text = unicodedata.normalize("NFKC", question)
+    # "2023年老旧小区" is cut 2023/年老/旧小区 unless the year stands apart
+    text = re.sub(r"((?:19|20)\d{2}\s*年度?)", r"\1 ", text)
+    compared = {int(m.group(1) or m.group(2)) for m in _QUESTION_COMPARED.finditer(text)}  # "比2023年有所增加": a baseline, not the year asked
+    years = frozenset(int(y) for y in _YEAR.findall(text)) - compared
+    relative = frozenset(off for word, off in _RELATIVE.items() if word in text)
+    places: list[str] = []
+    for chain in place_chains(text, cut=_pos_cut):
+        places.extend(u for u in split_place(chain) if u and not SCOPE_WORD.match(u)
+                      and (u in _KNOWN_PLACES or _is_admin(u) or u in PROVINCES))
+    orgs: list[str] = []
+    terms: list[Term] = []
+    place_set = set(places)
+    for pair in _pos_cut(text):
+        word, flag = pair.word.strip(), pair.flag
+        if not word or word in place_set or SCOPE_WORD.match(word):
+            continue
+        if word in _NATIONAL_WORDS:
+            places.append(word)
+            continue
+        if flag == "nt" or (flag in ("n", "nz", "j") and len(word) >= 3 and _ORG_SUFFIX.search(word) and not _is_admin(word)):
+            orgs.append(word)
+            continue
+        if flag == "ns" and (word in _KNOWN_PLACES or _is_admin(word) or word in PROVINCES):
+            if word not in places:
+                places.append(word)
+            continue
+        if len(word) < 2 or word in STOPWORDS or word in QUESTION_SCAFFOLD or not re.search(r"[\u4e00-\u9fffA-Za-z]", word):
+            continue
+        word = re.sub(r"^(?:哪些|哪个|哪几个|哪几|哪|什么|多少|几个|几)", "", word)
+        if len(word) < 2:
+            continue
+        if len(word) == 2 and not _in_dictionary(word):
+            continue  # an HMM fragment of a mis-cut phrase ("多少场文旅" → 场文), not a word of the question
+        if flag.startswith(_TOPIC_FLAGS) and not flag.startswith(("nrt", "ns", "nt")):
+            terms.append(Term(word, 0.5 if flag == "v" or flag == "a" else 1.0))
+    parts = tuple(p.strip(" ，,。") for p in _PART_SPLIT.split(text) if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 2)
+    return Constraints(
+        question=question,
+        places=tuple(dict.fromkeys(places)),
+        orgs=tuple(dict.fromkeys(orgs)),
+        years=years,
+        relative=relative,
+        terms=tuple({t.word: t for t in terms}.values()),
+        expects=expected_kinds(text),
+        parts=parts if len(parts) > 1 else (),
+    )
+
+
+# --- expected figure kind ---------------------------------------------------------------------------
+
+_PERCENT_ASK = re.compile(r"(?:增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨)(?:了)?(?:百分之|多少|几)(?![\u4e00-\u9fff]*?(?:元|人|个|家|项|吨|亩|台|套|件|户|所|辆))"
+                          r"|增速|增幅|百分之多少|百分比|比重|占比|(?<![效])率(?:是|为|达到)?(?:多少|几)")
+_UNIT_ASK = re.compile(r"(?:多少|几)(?:个)?\s*([万亿千百]*(?:元|美元|人次|人|个|家|项|吨|亩|台套|台|套|件|户|所|辆|座|处|公里|千米|米|平方米|万平方米|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款))")
+_MONEY_WORDS = re.compile(r"金额|资金|收入|支出|投资|总额|产值|生产总值|经费|预算|决算|拨款|税收|利润|营业额|销售额")
+
+
+_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人数|金额|资金|总额|收入|支出|投资额|经费)"
+                         r"(?:是|为|有|达到|达|约)?(?:多少|几)")
+
+
+def expected_kinds(question: str) -> frozenset[str]:
+    """The kind of figure the question asks for: a rate (%), an amount of money, or a count with its
+    classifier — from the unit after 多少 ("多少亿元"), a change asked as 增长多少, or the asked noun
+    ("参保率是多少" asks a rate, "参保人数是多少" a count of people). Empty when the question does not say."""
+    kinds: set[str] = set()
+    unit = _UNIT_ASK.search(question)
+    noun = _ASKED_NOUN.search(question)
+    if unit:
+        u = unit.group(1)
+        kinds.add("money" if u.endswith("元") else re.sub(r"^[万亿千百]+", "", u) or u)
+    elif _PERCENT_ASK.search(question):
+        kinds.add("percent")
+    elif noun:
+        head = noun.group(2)
+        kinds.add("percent" if head in ("率", "比重", "占比", "比例") else "人" if head == "人数" else "money")
+    return frozenset(kinds)
+
+
+_FIGURE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|个百分点|倍|成|[万亿千百]*(?:元|美元)|[万亿千百]*[\u4e00-\u9fff]{0,2})")
+
+
+def figure_kinds(text: str) -> list[tuple[str, str]]:
+    """(number, kind) for each figure: "30.24亿元" → money, "29.2%" → percent, "10个" → 个."""
+    out = []
+    for number, unit in _FIGURE.findall(unicodedata.normalize("NFKC", text)):
+        if unit in ("%", "个百分点", "倍", "成"):
+            kind = "percent"
+        elif unit.endswith("元") or unit.endswith(("万元", "亿元")):
+            kind = "money"
+        else:
+            stripped = re.sub(r"^[万亿千百]+", "", unit)
+            kind = stripped[:1] if stripped else ""
+            if stripped.startswith(("人次", "台套", "公里", "千米", "平方")):
+                kind = stripped[:2]
+        out.append((number.replace(",", ""), kind))
+    return out
+
+
+def kind_matches(expected: frozenset[str], kind: str) -> bool:
+    if not expected:
+        return True
+    return any(kind and (kind.startswith(e) or e.startswith(kind)) for e in expected)
+
+
+# --- checks against passages -----------------------------------------------------------------------
+
+@dataclass
+class Verdict:
+    ok: bool
+    failed_places: list[str] = field(default_factory=list)
+    failed_orgs: list[str] = field(default_factory=list)
+    failed_years: list[int] = field(default_factory=list)
+
+    def reason(self) -> str:
+        bits = []
+        if self.failed_places:
+            bits.append(f"文件中没有关于{'、'.join(self.failed_places)}的内容")
+        if self.failed_orgs:
+            bits.append(f"文件中没有{'、'.join(self.failed_orgs)}的资料")
+        if self.failed_years:
+            bits.append(f"文件中没有{'、'.join(f'{y}年' for y in self.failed_years)}的数据")
+        return "；".join(bits)
+
+
+def passage_years(chunk: Chunk, card: DocumentCard | None) -> set[int]:
+    """Years a passage speaks of: its headings and its own text (not "比2022年" comparisons); a passage
+    that names no year inherits its document's years (a bulletin's 全年… paragraphs)."""
+    heading = unicodedata.normalize("NFKC", chunk.origin.section_path)
+    text = unicodedata.normalize("NFKC", chunk.text)
+    compared = {int(y) for y in _COMPARED_YEAR.findall(text)}
+    own = {int(y) for y in _YEAR.findall(text)} - compared
+    years = {int(y) for y in _YEAR.findall(heading)} | own
+    if not years and card is not None:
+        years = set(card.years) or ({card.year} if card.year else set())
+    return years
+
+
+def target_years(c: Constraints, card: DocumentCard | None) -> set[int]:
+    targets = set(c.years)
+    if c.relative and card is not None and card.year:
+        targets |= {card.year + off for off in c.relative}
+    return targets
+
+
+def _place_in(place: str, text: str) -> bool:
+    return normalize(place) in text or normalize(short_place(place)) in text
+
+
+def _same_place(a: str, b: str) -> bool:
+    return bool(a and b) and (a == b or short_place(a) == short_place(b))
+
+
+def _subsequence(short: str, long: str) -> bool:
+    """"人社部" inside "人力资源和社会保障部": abbreviations keep their characters in order."""
+    it = iter(long)
+    return all(ch in it for ch in short)
+
+
+def check_passage(c: Constraints, chunk: Chunk, card: DocumentCard | None) -> Verdict:
+    """Place, organisation and year constraints against one passage, its headings and its card."""
+    verdict = Verdict(ok=True)
+    own = normalize(f"{chunk.origin.section_path}\n{chunk.text}")
+    card_place = card.place if card else ""
+    card_full = card.place_full if card else ""
+    matched_own_place = any(_same_place(p, card_place) or (card_place and short_place(card_place) == p) for p in c.places)
+    for place in c.places:
+        if _place_in(place, own):
+            continue
+        if place in _NATIONAL_WORDS:
+            if card_place == NATIONAL:
+                continue
+        elif _same_place(place, card_place) or (card_place and normalize(short_place(card_place)) == normalize(place)):
+            continue
+        elif card_full and _place_in(place, normalize(card_full)) and matched_own_place:
+            continue  # "济南市长清区…": the parent is named alongside the document's own place
+        elif card is not None and _place_in(place, normalize(card.title)) and not _is_admin(place):
+            continue
+        verdict.failed_places.append(place)
+    for org in c.orgs:
+        where = own + (normalize(card.issuer + card.title) if card else "")
+        if normalize(org) in where or (len(org) >= 2 and card is not None and _subsequence(org, card.issuer + card.title)):
+            continue
+        verdict.failed_orgs.append(org)
+    if c.has_time:
+        targets = target_years(c, card)
+        have = passage_years(chunk, card)
+        if targets and not (targets & have):
+            verdict.failed_years.extend(sorted(targets))
+    verdict.ok = not (verdict.failed_places or verdict.failed_orgs or verdict.failed_years)
+    return verdict
+
+
+def term_covered(term: str, haystack: str) -> float:
+    """1 when the word occurs; otherwise the share of its character bigrams that do (jieba may cut
+    question and passage differently: 可支配收入 / 支配收入), counted only from half up."""
+    word = normalize(term)
+    if word in haystack:
+        return 1.0
+    if len(word) < 3:
+        return 0.0
+    grams = [word[i : i + 2] for i in range(len(word) - 1)]
+    share = sum(g in haystack for g in grams) / len(grams)
+    return share if share >= 0.5 else 0.0
+
+
+def topic_coverage(c: Constraints, haystack: str, idf: dict[str, float] | None = None) -> tuple[float, list[str]]:
+    """IDF-weighted share of the question's topic words that the text mentions, and the missing words."""
+    if not c.terms:
+        return 1.0, []
+    total = covered = 0.0
+    missing = []
+    for term in c.terms:
+        weight = term.weight * (idf.get(term.word, 1.0) if idf else 1.0)
+        share = term_covered(term.word, haystack)
+        total += weight
+        covered += weight * share
+        if share == 0.0:
+            missing.append(term.word)
+    return (covered / total if total else 1.0), missing
+
+
+def idf_weights(words: list[str], df: dict[str, int], total: int) -> dict[str, float]:
+    """Corpus IDF times how specific the word is in general Chinese: 人员 or 老百姓 (frequent in jieba's
+    dictionary) name no particular indicator, 常住人口 or 基站 do. Paraphrases use general words, so
+    missing one costs little; a missing specific word is what an unanswerable question lacks."""
+    _pos_cut("")
+    assert _TOKENIZER is not None
+    out = {}
+    for w in words:
+        idf = math.log(1 + (total - df.get(w, 0) + 0.5) / (df.get(w, 0) + 0.5))
+        general = _TOKENIZER.FREQ.get(w) or 0
+        out[w] = idf / (1.0 + math.log10(1.0 + general / 100.0))
+    return out
