@@ -1,7 +1,8 @@
-"""The real Gradio app in headless Chromium: streamed answers with sources, uploads, concurrency, errors.
+"""The real Gradio app in headless Chromium: streamed answers with sources, uploads, concurrency, errors,
+and the source viewer (a PDF source's page with the cited paragraph highlighted).
 
-A small index is built in a temporary folder from the demo report; answers come from the scripted
-OpenAI-compatible stub over loopback. The embedder is the real offline default (`RAG_TEST_EMBEDDER`
+A small index is built in a temporary folder from the demo report and a real PDF report; answers come
+from the scripted OpenAI-compatible stub over loopback. The embedder is the real offline default (`RAG_TEST_EMBEDDER`
 overrides it). Chromium comes from Debian (`apt-get install chromium`, done by .ci/run).
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "data" / "changqing-2024-government-work-report.txt"
+PDF = ROOT.parent / "shared" / "corpus" / "real" / "huaian-2024-gov-info-disclosure-annual-report.pdf"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -34,6 +36,8 @@ CHROMIUM_ARGS = [
 WAIT_MS = 60_000
 BUDGET_Q = "2023年一般公共预算收入是多少？"
 PIPES_Q = "去年新建改造了多少公里雨污管网？"
+PDF_Q = "2024年全市共受理政府信息公开申请多少件？"
+SHOTS = Path(os.environ.get("RAG_SCREENSHOT_DIR", tempfile.gettempdir())) / "rag-ui-screens"
 
 assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium (see .ci/run)"
 
@@ -59,17 +63,20 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     data = root / "data"
     data.mkdir()
     shutil.copyfile(CORPUS, data / CORPUS.name)
+    if PDF.is_file():
+        shutil.copyfile(PDF, data / PDF.name)
     with StubOpenAIServer(delay_s=0.03) as stub:
         settings = Settings(
             _env_file=None,
             RAG_INDEX_DIR=root / "index",
             RAG_DATA_DIR=data,
+            RAG_CACHE_DIR=root / "cache",
             RAG_LLM="openai",
             OPENAI_BASE_URL=stub.base_url,
             RAG_EMBEDDER=os.environ.get("RAG_TEST_EMBEDDER", "e5-small-offline"),
         )
         service = RagService(settings)
-        service.index([data / CORPUS.name])
+        service.index([data])
         demo = build_app(service)
         port = _free_port()
         serve(demo, "127.0.0.1", port, block=False)
@@ -123,7 +130,7 @@ def test_streamed_answer_with_linked_sources(app: App, browser: BrowserContext, 
         window.__ragStreamed = false;
         new MutationObserver(() => {
             const s = document.querySelector('#rag-chat .rag-streaming .rag-text');
-            if (s && s.textContent.replace('▍', '').trim().length > 0) window.__ragStreamed = true;
+            if (s && s.textContent.trim().length > 0) window.__ragStreamed = true;
         }).observe(document.body, {subtree: true, childList: true, characterData: true});
     }""")
     ask(page, BUDGET_Q)
@@ -140,13 +147,24 @@ def test_streamed_answer_with_linked_sources(app: App, browser: BrowserContext, 
     expect(card).to_contain_text("30.24亿元")
     expect(card).to_contain_text("changqing-2024-government-work-report.txt")
     expect(card).to_contain_text("第 1 页")
-    expect(card).to_contain_text("✓ 已核实")
+    expect(card.locator(".rag-badge-ok")).to_have_text("已核实")
     expect(card.locator("mark.rag-hl")).to_contain_text("30.24")
     expect(page.locator("#rag-sources details.rag-uncited")).to_have_count(1)
 
-    marker.click()  # the marker brings its source into view and flashes it
+    # icons are SVG masks that need no emoji font: they have a size and an SVG image
+    badge_icon = card.locator(".rag-badge-ok .rag-ico-check")
+    box = badge_icon.bounding_box()
+    assert box and box["width"] >= 8 and box["height"] >= 8
+    assert "data:image/svg+xml" in badge_icon.evaluate("e => getComputedStyle(e).maskImage || getComputedStyle(e).webkitMaskImage")
+
+    expect(card.locator("details.rag-view-ctx")).to_have_count(1, timeout=WAIT_MS)  # views follow the answer
+    marker.click()  # the marker brings its source into view, flashes it and opens the paragraph in context
     expect(card).to_have_class(re.compile(r"\brag-flash\b"))
     expect(card).to_be_in_viewport()
+    context = card.locator("details.rag-view-ctx")
+    expect(context).to_have_attribute("open", "")
+    expect(context.locator(".rag-ctx-this")).to_contain_text("30.24亿元")
+    expect(context.locator(".rag-ctx-before, .rag-ctx-after")).to_have_count(2)
 
     shot = tmp_path / "answered-chat.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -164,12 +182,14 @@ def test_upload_then_ask_about_it(app: App, browser: BrowserContext, tmp_path: P
     page = open_page(browser, app)
     page.get_by_role("tab", name="文件管理").click()
     page.locator("#rag-upload input[type=file]").set_input_files(str(fact))
-    expect(page.locator("#rag-upload")).to_contain_text(fact.name, timeout=WAIT_MS)
+    # Gradio shows the name as stem + extension in two spans; their text may be joined with a space
+    expect(page.locator("#rag-upload")).to_contain_text(fact.stem, timeout=WAIT_MS)
     page.locator("#rag-add").click()
     expect(page.locator("#rag-report")).to_contain_text("已添加", timeout=WAIT_MS)
     expect(page.locator("#rag-report")).to_contain_text(fact.name)
+    documents = len(app.service.documents())
     expect(page.locator("#rag-docs")).to_contain_text(fact.name)
-    expect(page.locator("#rag-docs")).to_contain_text("共 2 个文件")
+    expect(page.locator("#rag-docs")).to_contain_text(f"共 {documents} 个文件")
 
     page.get_by_role("tab", name="问答").click()
     ask(page, "示范区2025年共建成多少个智能充电桩？")
@@ -184,7 +204,7 @@ def test_upload_then_ask_about_it(app: App, browser: BrowserContext, tmp_path: P
     page.locator("#rag-remove").click()
     expect(page.locator("#rag-report")).to_contain_text("已删除", timeout=WAIT_MS)
     expect(page.locator("#rag-docs")).not_to_contain_text(fact.name)
-    expect(page.locator("#rag-docs")).to_contain_text("共 1 个文件")
+    expect(page.locator("#rag-docs")).to_contain_text(f"共 {documents - 1} 个文件")
     page.close()
 
 
@@ -220,4 +240,75 @@ def test_empty_question_and_llm_failure_are_explained(app: App, browser: Browser
         expect(answer).to_contain_text("30.24")  # answered from the document text instead
     finally:
         app.stub.behaviour = "grounded"
+    page.close()
+
+
+@pytest.mark.skipif(not PDF.is_file(), reason=f"{PDF} is not here")
+def test_pdf_source_shows_its_page_with_the_paragraph_highlighted(app: App, browser: BrowserContext) -> None:
+    page = open_page(browser, app)
+    ask(page, PDF_Q)
+    answer = last_answer(page, 1)
+    expect(answer).to_contain_text("3119")
+    marker = answer.locator("a.rag-cite").first
+    card = page.locator(f"#rag-sources {marker.get_attribute('href')}")
+    expect(card).to_contain_text(PDF.name)
+    view = card.locator("details.rag-view-pdf")
+    expect(view).to_have_count(1, timeout=WAIT_MS)  # rendered after the answer is shown
+    expect(view).not_to_have_attribute("open", "")
+
+    marker.click()  # [n] opens the page view
+    expect(view).to_have_attribute("open", "")
+    img = view.locator("img.rag-page-img").first
+    expect(img).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle(), timeout=WAIT_MS)
+    natural = img.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert natural == [1190, 1684], natural  # an A4 page at 144 dpi
+
+    # the image is a real PNG, served by the app
+    response = page.request.get(app.url + img.get_attribute("src"))
+    assert response.ok and response.headers["content-type"] == "image/png"
+    body = response.body()
+    assert body[:8] == b"\x89PNG\r\n\x1a\n" and len(body) > 50_000
+
+    # the highlighted region: reported on the image, drawn over it, inside it, and scrolled into view
+    left, top, right, bottom = (float(v) for v in img.get_attribute("data-hl").split(","))
+    assert 0 <= left < right <= 1 and 0 <= top < bottom <= 1 and bottom - top > 0.03
+    overlay = view.locator(".rag-page-hl").first
+    expect(overlay).to_be_visible()
+    frame = view.locator(".rag-page-frame").first
+    page.wait_for_timeout(1000)  # the card scrolls smoothly into view: measure once it has settled
+    o, i, f = overlay.bounding_box(), img.bounding_box(), frame.bounding_box()
+    assert o and i and f and o["height"] > 15 and o["width"] > i["width"] * 0.5
+    assert i["y"] - 6 <= o["y"] and o["y"] + o["height"] <= i["y"] + i["height"] + 6
+    assert abs(o["y"] + 5 - (i["y"] + top * i["height"])) < 3, (o, i)  # its border is 5 px outside the region
+    assert f["y"] - 6 <= o["y"] <= f["y"] + f["height"], (o, f)  # the frame scrolled to the highlight
+    # the yellow highlight is drawn into the image, where the overlay says
+    hit = img.evaluate("""(img, hl) => {
+        const c = document.createElement('canvas');
+        c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const g = c.getContext('2d');
+        g.drawImage(img, 0, 0);
+        const y0 = Math.round(hl[1] * c.height), y1 = Math.round(hl[3] * c.height);
+        const x = Math.round((hl[0] + 0.01) * c.width);
+        let yellow = 0;
+        for (let y = y0; y < y1; y++) {
+            const [r, gr, b] = g.getImageData(x, y, 1, 1).data;
+            if (r > 200 && gr > 170 && b < 200) yellow++;  // white is 255, 255, 255
+        }
+        return yellow;
+    }""", [left, top, right, bottom])
+    assert hit > 10, hit
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    card.scroll_into_view_if_needed()
+    card.screenshot(path=str(SHOTS / "pdf-source-card.png"))
+    page.screenshot(path=str(SHOTS / "pdf-source-page.png"))
+    img.click()  # a click zooms the page 2x and keeps the highlight in view
+    expect(frame).to_have_class(re.compile(r"\brag-zoom\b"))
+    page.wait_for_timeout(500)
+    assert img.bounding_box()["width"] > f["width"] * 1.5
+    o, f = overlay.bounding_box(), frame.bounding_box()
+    assert f["y"] - 6 <= o["y"] <= f["y"] + f["height"] and f["x"] - 12 <= o["x"] <= f["x"] + f["width"], (o, f)
+    card.screenshot(path=str(SHOTS / "pdf-source-card-zoomed.png"))
+    print(f"\nscreenshots of the PDF source view: {SHOTS}")
     page.close()

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from rag.errors import IndexStateError, LLMError, QueryError
 from rag.index_store import DocumentEntry
 from rag.indexing import IndexReport
 from rag.schema import Answer, Chunk, Citation, Origin, Passage
+from rag.viewer import PageImage, SourceView, table_rows
 from ui.chat import ChatState, Turn
 from ui.highlight import highlight_spans, split_clauses, supporting_clauses
 from ui.library import documents_html, report_html
@@ -15,8 +17,10 @@ from ui.render import (
     answer_html,
     error_html,
     passage_text_html,
+    source_card_html,
     sources_panel_html,
     streaming_html,
+    table_html,
 )
 
 BUDGET = (
@@ -102,11 +106,12 @@ def test_highlight_spans_cover_text_exactly():
 def test_verification_badges():
     ok = budget_answer()
     panel = sources_panel_html([TurnSources(1, ok.question, ok.passages, ok)])
-    assert "✓ 已核实" in panel and "⚠ 数字未核实" not in panel
+    assert re.search(r'rag-badge-ok"[^>]*><span class="rag-ico rag-ico-check"[^>]*></span>已核实', panel)
+    assert "数字未核实" not in panel
     bad = budget_answer()
     bad.citations[0].supported = False
     panel = sources_panel_html([TurnSources(1, bad.question, bad.passages, bad)])
-    assert "⚠ 数字未核实" in panel
+    assert re.search(r'rag-badge-warn"[^>]*><span class="rag-ico rag-ico-warn"[^>]*></span>数字未核实', panel)
 
 
 def test_source_card_shows_document_section_page_and_collapses_uncited():
@@ -125,7 +130,7 @@ def test_refusal_looks_like_a_refusal_not_an_error():
     assert "rag-refused" in html and "rag-error" not in html
     assert "文件中没有找到答案" in html
     assert "检索到的段落与问题不相关" in html
-    assert "⚠" not in html
+    assert "rag-ico-warn" not in html and "rag-ico-search" in html
 
 
 def test_flagged_sentences_are_marked_and_listed():
@@ -189,3 +194,128 @@ def test_documents_table_and_report():
     html = report_html(report, "添加")
     assert "已添加：new.txt" in html and "bad.pdf" in html and "no text layer" in html
     assert "2 documents, 9 passages" in html  # the raw summary_lines() are kept, folded
+
+
+# -- icons, tables, page and context views ---------------------------------------------------------
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u231A-\u23FF\uFE0F\u25A0-\u25FF\u2580-\u259F]")
+
+
+def test_no_emoji_or_font_dependent_symbols_in_the_ui():
+    """Debian's Chromium has no emoji font: every icon is an SVG mask, never a character."""
+    answer = budget_answer(notice="大模型不可用", flagged_sentences=["财政收入增长88.88%。"],
+                           text="2023年完成一般公共预算收入30.24亿元，增长29.2%。[1]财政收入增长88.88%。")
+    refused = Answer(question="q", text="根据现有文件，无法回答这个问题。", refused=True, notice="n")
+    pages = [
+        answer_html(answer, 1), answer_html(refused, 2), error_html(LLMError("x")), streaming_html("tok"),
+        streaming_html("", "正在检索"), sources_panel_html([]),
+        sources_panel_html([TurnSources(1, answer.question, answer.passages, answer)]),
+        report_html(IndexReport(added=["a.txt"], unchanged=["b.txt"], failed={"c.pdf": "bad"}), "添加"),
+        documents_html({"a.txt": DocumentEntry("a.txt", "h", ["1"], 1, "2024-01-01T00:00:00")}),
+    ]
+    from ui import app as app_module
+    from ui.assets import CSS, HEAD
+    from ui.library import status_line_html
+
+    class FakeService:
+        def stats(self):
+            return {"documents": 1, "passages": 2}
+
+    pages += [status_line_html(FakeService(), "stub"), CSS, HEAD, app_module.HEADER, app_module.PLACEHOLDER]
+    source = Path(app_module.__file__).read_text(encoding="utf-8")  # tab and button labels
+    for html in pages + [source]:
+        assert not EMOJI.search(html), EMOJI.search(html).group()
+    assert "rag-ico-info" in pages[0] and "rag-ico-warn" in pages[0]
+
+
+def test_icon_css_defines_every_icon_as_an_svg_mask():
+    from ui.assets import CSS
+    from ui.icons import NAMES, icon
+
+    for name in NAMES:
+        assert f".rag-ico-{name} {{ --rag-ico: url(\"data:image/svg+xml," in CSS
+        assert icon(name) == f'<span class="rag-ico rag-ico-{name}" aria-hidden="true"></span>'
+    assert "mask: var(--rag-ico)" in CSS
+
+
+TABLE_ROW = "表3 2023年主要产品产量 | 产品名称：水泥 | 单位：万吨 | 产量：456.78 | 比上年增长：3.2%"
+
+
+def table_passage(text: str = TABLE_ROW) -> Passage:
+    origin = Origin(doc="bulletin.pdf", section=("三、工业",), page=7, kind="table")
+    return Passage(chunk=Chunk(chunk_id="t1", text=text, origin=origin), score=1.0)
+
+
+def test_table_passage_is_shown_as_a_small_table():
+    cited = table_passage()
+    sentence = "2023年水泥产量456.78万吨。"
+    answer = Answer(question="水泥产量？", text=f"{sentence}[1]", refused=False, passages=[cited],
+                    citations=[Citation(1, cited, True, [sentence])])
+    panel = sources_panel_html([TurnSources(1, answer.question, [cited], answer)])
+    table = re.search(r'<table class="rag-row-table">(.*?)</table>', panel).group(1)
+    assert "2023年主要产品产量</caption>" in table
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td></tr>', table)
+    assert [k for k, _ in rows] == ["产品名称", "单位", "产量", "比上年增长"]
+    assert dict(rows)["产品名称"] == "水泥"
+    assert dict(rows)["产量"] == '<mark class="rag-hl"><b class="rag-num">456.78</b></mark>'  # the cited number
+    assert dict(rows)["比上年增长"] == "3.2%"
+    assert "<blockquote" not in panel.split('id="src-1-1"')[1].split("</article>")[0]
+
+
+def test_table_rows_with_the_same_headers_become_a_grid_and_bad_rows_stay_text():
+    two = TABLE_ROW + "\n表3 2023年主要产品产量 | 产品名称：钢材 | 单位：万吨 | 产量：12.5 | 比上年增长：-1.0%"
+    html = table_html(two)
+    assert 'class="rag-row-table rag-row-grid"' in html
+    assert re.findall(r"<th>(.*?)</th>", html) == ["产品名称", "单位", "产量", "比上年增长"]
+    assert html.count("<tr>") == 3
+    assert table_html("一段普通文字，没有表格。") == ""
+    panel = source_card_html(table_passage("不是表格的文字"), 1, 1)
+    assert '<blockquote class="rag-src-text">不是表格的文字</blockquote>' in panel
+    evil = table_html('<b>表</b> | <i>列</i>：<script>x</script>')
+    assert "<script>" not in evil and "<i>" not in evil and "&lt;script&gt;" in evil
+
+
+def test_table_rows_parse_captions_and_bare_cells():
+    assert table_rows(TABLE_ROW) == ("表3 2023年主要产品产量", [[("产品名称", "水泥"), ("单位", "万吨"),
+                                                              ("产量", "456.78"), ("比上年增长", "3.2%")]])
+    assert table_rows("指标：GDP | 数值：100") == ("", [[("指标", "GDP"), ("数值", "100")]])
+    assert table_rows("没有分隔符：的一句话") == ("", [])
+
+
+def test_pdf_view_has_page_image_overlay_and_link(tmp_path):
+    png = tmp_path / "page one.png"
+    png.write_bytes(b"png")
+    image = PageImage(page=3, path=png, width=1190, height=1684, boxes=((0.1, 0.2, 0.9, 0.23), (0.1, 0.24, 0.5, 0.27)),
+                      region=(0.1, 0.2, 0.9, 0.27))
+    view = SourceView(doc="报告.pdf", kind="pdf", pages=[image], located=True)
+    html = source_card_html(passage(BUDGET, doc="报告.pdf"), 2, 5, view=view)
+    assert '<details class="rag-view rag-view-pdf" data-view="pdf">' in html
+    assert "查看原文第 3 页" in html and "黄色高亮处即引用的段落" in html
+    src = re.search(r'<img class="rag-page-img" src="([^"]+)"', html).group(1)
+    assert src == "gradio_api/file=" + str(png).replace(" ", "%20")
+    assert 'data-hl="0.1000,0.2000,0.9000,0.2700" data-hl-lines="2"' in html
+    assert '<span class="rag-page-hl" style="left:10.00%;top:20.00%;width:80.00%;height:7.00%"></span>' in html
+    assert 'alt="报告.pdf 第 3 页"' in html and 'target="_blank"' in html
+    not_found = SourceView(doc="报告.pdf", kind="pdf", pages=[PageImage(3, png, 10, 10)], note="未能在页面上定位这段文字")
+    html = source_card_html(passage(BUDGET), 1, 1, view=not_found)
+    assert "rag-page-hl" not in html and "data-hl=" not in html and "未能在页面上定位这段文字" in html
+
+
+def test_context_view_shows_the_paragraphs_before_and_after():
+    view = SourceView(doc="report.txt", before="前" * 300 + "上一段的结尾。", after="下一段的开头。" + "后" * 300)
+    html = source_card_html(passage(PIPES), 1, 1, view=view)
+    ctx = re.search(r'<div class="rag-ctx">(.*?)</div></details>', html).group(1)
+    before, this, after = re.findall(r'<div class="rag-ctx-(?:before|this|after)">(.*?)</div>', ctx)
+    assert before.startswith("…") and before.endswith("上一段的结尾。") and len(before) <= 182
+    assert this == PIPES
+    assert after.startswith("下一段的开头。") and after.endswith("…")
+    first = source_card_html(passage(PIPES), 1, 1, view=SourceView(doc="a.txt", after="下文"))
+    assert "（文件开头）" in first and "rag-ctx-after" in first
+    assert "rag-view" not in source_card_html(passage(PIPES), 1, 1, view=SourceView(doc="a.txt"))
+    evil = source_card_html(passage(PIPES), 1, 1, view=SourceView(doc="a.txt", before="<script>x</script>"))
+    assert "<script>" not in evil
+
+
+def test_marker_click_script_opens_the_view():
+    from ui.assets import HEAD
+
+    assert "openView(el)" in HEAD and 'querySelector("details.rag-view")' in HEAD and "focusPage" in HEAD

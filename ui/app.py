@@ -15,6 +15,7 @@ import gradio as gr
 from rag.answering import Answerer
 from rag.errors import RagError
 from rag.service import RagService
+from rag.viewer import ViewBuilder
 from ui.assets import CSS, HEAD, theme
 from ui.chat import ChatState, respond
 from ui.library import (
@@ -44,7 +45,7 @@ HEADER = (
     '<span class="sub">答案只来自已收录的文件；每句结论标注出处 [n]，数字逐一与原文核对。</span></div>'
 )
 PLACEHOLDER = (
-    "### 👋 向政府文件提问\n"
+    "### 向政府文件提问\n"
     "我会在已收录的文件中查找答案，并标出每句话的出处。可以直接提问，也可以点下面的示例。"
 )
 
@@ -52,13 +53,16 @@ PLACEHOLDER = (
 def build_app(service: RagService, answerer: Answerer | None = None) -> gr.Blocks:
     """The complete UI bound to one service; queue configured, not yet launched."""
     answerer = answerer or Answerer(service)
+    viewer = ViewBuilder(service)
+    viewer.pages_dir.mkdir(parents=True, exist_ok=True)
+    gr.set_static_paths([viewer.pages_dir])  # rendered PDF pages, shown in the sources panel
     top_k = max(1, min(10, service.settings.top_k))
 
     with gr.Blocks(title="政府文件问答", analytics_enabled=False, fill_width=True) as demo:
         gr.HTML(HEADER, js_on_load=None)
         state = gr.State(ChatState())
         with gr.Tabs():
-            with gr.Tab("💬 问答", id="chat"):
+            with gr.Tab("问答", id="chat"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=420):
                         chatbot = gr.Chatbot(
@@ -87,16 +91,16 @@ def build_app(service: RagService, answerer: Answerer | None = None) -> gr.Block
                                 elem_id="rag-input",
                             )
                             send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="rag-send")
-                            clear = gr.Button("🧹 清空对话", variant="secondary", scale=1, min_width=130,
+                            clear = gr.Button("清空对话", variant="secondary", scale=1, min_width=130,
                                               elem_id="rag-clear")
-                        with gr.Accordion("⚙️ 回答设置", open=True, elem_id="rag-settings"):
+                        with gr.Accordion("回答设置", open=True, elem_id="rag-settings"):
                             k = gr.Slider(1, 10, value=top_k, step=1, label="每个问题查阅的段落数 k",
                                           info="越大查得越全，但回答稍慢；默认值来自配置 RAG_TOP_K", elem_id="rag-k")
                         statusline = gr.HTML(status_line_html(service, answerer.llm_label), js_on_load=None)
                     with gr.Column(scale=2, min_width=340):
                         sources = gr.HTML(sources_panel_html([]), elem_id="rag-sources", js_on_load=None)
 
-            with gr.Tab("📁 文件管理", id="docs"):
+            with gr.Tab("文件管理", id="docs"):
                 gr.Markdown("上传 .txt / .md / .pdf / .docx / .html 文件，索引完成后即可在「问答」中提问。"
                             "同名文件再次上传会更新原有版本。")
                 with gr.Row(equal_height=True):
@@ -107,26 +111,27 @@ def build_app(service: RagService, answerer: Answerer | None = None) -> gr.Block
                 gr.Markdown("#### 已索引的文件")
                 with gr.Row(equal_height=True):
                     doc_filter = gr.Textbox(placeholder="按文件名筛选…", show_label=False, scale=4, elem_id="rag-doc-filter")
-                    refresh_docs = gr.Button("🔄 刷新", size="sm", scale=1, min_width=90)
+                    refresh_docs = gr.Button("刷新", size="sm", scale=1, min_width=90)
                 docs = gr.HTML(documents_html(service.documents()), elem_id="rag-docs", js_on_load=None)
                 with gr.Row(equal_height=True):
                     remove_choice = gr.Dropdown(choices=document_choices(service.documents()), value=None,
                                                 label="从索引中删除文件", scale=4, elem_id="rag-remove-choice")
                     remove_btn = gr.Button("删除所选文件", variant="stop", scale=1, min_width=120, elem_id="rag-remove")
 
-            with gr.Tab("ℹ️ 系统状态", id="status"):
+            with gr.Tab("系统状态", id="status"):
                 status = gr.HTML(status_html(service, answerer.llm_label), elem_id="rag-status", js_on_load=None)
                 with gr.Row():
-                    refresh_status = gr.Button("🔄 刷新状态", size="sm")
-                    reconnect = gr.Button("🔌 重新连接大模型", size="sm")
+                    refresh_status = gr.Button("刷新状态", size="sm")
+                    reconnect = gr.Button("重新连接大模型", size="sm")
                 gr.Markdown("回答模型在第一次提问时启动；如果它不可用，系统会直接摘录原文作答并在答案上方说明。"
                             "修复后点「重新连接大模型」即可。")
 
         # -- chat -------------------------------------------------------------------------------
         def ask(text: str, chat: ChatState, k_value: float) -> Iterator[tuple[Any, ...]]:
             first = True
-            for messages, panel, updated in respond(answerer, text, chat, int(k_value)):
-                yield (messages, gr.skip() if panel is None else panel, updated, "" if first else gr.skip(),
+            for messages, panel, updated in respond(answerer, text, chat, int(k_value), viewer):
+                yield (gr.skip() if messages is None else messages, gr.skip() if panel is None else panel, updated,
+                       "" if first else gr.skip(),
                        gr.update(interactive=False), gr.skip())
                 first = False
             yield (gr.skip(), gr.skip(), chat, gr.skip(), gr.update(interactive=True),
@@ -148,7 +153,7 @@ def build_app(service: RagService, answerer: Answerer | None = None) -> gr.Block
             return [], sources_panel_html([]), fresh, ""
 
         clear.click(clear_chat, [state], [chatbot, sources, state, question], queue=False)
-        chatbot.clear(clear_chat, [state], [chatbot, sources, state, question], queue=False)  # its 🗑 icon
+        chatbot.clear(clear_chat, [state], [chatbot, sources, state, question], queue=False)  # its bin icon
 
         # -- documents ----------------------------------------------------------------------------
         def library_views(query: str | None = "") -> tuple[Any, ...]:

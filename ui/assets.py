@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ui.icons import ICON_CSS
+
 FONTS = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "system-ui", "sans-serif"]
 MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 
@@ -15,7 +17,7 @@ def theme() -> gr.themes.Base:
     return gr.themes.Soft(primary_hue="blue", secondary_hue="amber", neutral_hue="slate", font=FONTS, font_mono=MONO)
 
 
-CSS = """
+CSS = ICON_CSS + """
 .gradio-container { width: 100% !important; max-width: 1440px !important; margin: 0 auto !important; }
 #rag-header { display: flex; align-items: baseline; gap: 14px; padding: 6px 4px 10px;
   border-bottom: 3px solid #b91c1c; margin-bottom: 6px; }
@@ -40,9 +42,12 @@ CSS = """
   background: rgba(59, 130, 246, .10); border-left: 3px solid #3b82f6; }
 .rag-foot { margin-top: 8px; font-size: .78rem; color: var(--body-text-color-subdued); }
 .rag-status { color: var(--body-text-color-subdued); font-size: .9rem; }
-.rag-status::before { content: "⏳ "; }
-.rag-cursor { display: inline-block; margin-left: 1px; animation: rag-blink 1s steps(2, start) infinite;
-  color: var(--color-accent); }
+.rag-status::before { content: ""; display: inline-block; width: .8em; height: .8em; margin-right: .45em;
+  vertical-align: -0.08em; border: 2px solid currentColor; border-right-color: transparent; border-radius: 50%;
+  animation: rag-spin .9s linear infinite; }
+@keyframes rag-spin { to { transform: rotate(360deg); } }
+.rag-cursor { display: inline-block; width: .5em; height: 1.05em; margin-left: 2px; vertical-align: -0.18em;
+  background: var(--color-accent); animation: rag-blink 1s steps(2, start) infinite; }
 @keyframes rag-blink { to { visibility: hidden; } }
 .rag-refused .rag-refusal-title { font-weight: 600; color: #475569; margin-bottom: 2px; }
 .rag-refused .rag-text { color: var(--body-text-color); }
@@ -87,6 +92,46 @@ mark.rag-hl { background: rgba(250, 204, 21, .38); color: inherit; padding: 1px 
 b.rag-num { font-weight: 700; text-decoration: underline; text-decoration-color: #ca8a04; text-underline-offset: 3px; }
 .rag-src-used { font-size: .8rem; color: var(--body-text-color-subdued); }
 .rag-src-used ul { margin: 2px 0 0 1.2em; padding: 0; }
+.rag-src-text mark.rag-hl { scroll-margin: 40px; }
+
+/* a table row passage, shown as a small table */
+.rag-row-table { width: auto !important; max-width: 100%; margin: 6px 0 4px !important; border-collapse: collapse;
+  font-size: .86rem; display: table; }
+.rag-row-table caption { caption-side: top; text-align: left; font-weight: 600; font-size: .82rem; padding: 0 0 4px;
+  color: var(--body-text-color-subdued); }
+.rag-row-table th, .rag-row-table td { border: 1px solid var(--border-color-primary) !important; padding: 3px 8px !important;
+  text-align: left; vertical-align: top; }
+.rag-row-table th { background: var(--background-fill-primary); font-weight: 500; color: var(--body-text-color-subdued);
+  white-space: nowrap; }
+.rag-row-table td { font-variant-numeric: tabular-nums; }
+.rag-row-grid th { white-space: normal; }
+
+/* the page or context view under a source card ([n] opens it) */
+.rag-view { margin-top: 6px; border-top: 1px dashed var(--border-color-primary); padding-top: 4px; }
+.rag-view > summary { cursor: pointer; font-size: .84rem; color: var(--color-accent); font-weight: 600;
+  list-style-position: inside; padding: 2px 0; }
+.rag-view-hint { font-weight: 400; color: var(--body-text-color-subdued); margin-left: 8px; font-size: .78rem; }
+.rag-view-note { font-size: .8rem; color: #b45309; margin: 4px 0; }
+.rag-page-frame { position: relative; max-height: 480px; overflow: auto; border: 1px solid var(--border-color-primary); border-radius: 6px;
+  background: #e5e7eb; padding: 6px; margin-top: 4px; }
+.rag-page { margin: 0 0 6px !important; padding: 0; }
+.rag-page-box { position: relative; }
+.rag-page-frame.rag-zoom .rag-page { width: 200%; }
+.rag-page-img { cursor: zoom-in; }
+.rag-page-frame.rag-zoom .rag-page-img { cursor: zoom-out; }
+.rag-page:last-child { margin-bottom: 0 !important; }
+.rag-page-img { display: block; width: 100%; height: auto; background: white; box-shadow: 0 1px 3px rgba(0, 0, 0, .25); }
+.rag-page-hl { position: absolute; box-sizing: content-box; border: 2px solid rgba(185, 28, 28, .85); border-radius: 3px;
+  padding: 3px 5px; margin: -5px 0 0 -7px; pointer-events: none; }
+.rag-view.rag-view-flash .rag-page-hl { animation: rag-hl-pulse 1.4s ease-out 2; }
+@keyframes rag-hl-pulse { 0% { box-shadow: 0 0 0 6px rgba(185, 28, 28, .35); } 100% { box-shadow: 0 0 0 0 transparent; } }
+.rag-page figcaption { font-size: .76rem; text-align: right; padding: 2px 2px 0; }
+.rag-page figcaption a { color: var(--body-text-color-subdued); }
+.rag-ctx { font-size: .88rem; line-height: 1.75; margin-top: 4px; }
+.rag-ctx-before, .rag-ctx-after, .rag-ctx-edge { color: var(--body-text-color-subdued); padding: 2px 0 2px 10px;
+  border-left: 2px solid transparent; }
+.rag-ctx-edge { font-size: .78rem; }
+.rag-ctx-this { padding: 4px 0 4px 10px; border-left: 3px solid #b91c1c; background: rgba(250, 204, 21, .16); margin: 2px 0; }
 .rag-uncited > summary { cursor: pointer; font-size: .85rem; color: var(--body-text-color-subdued); margin-top: 6px; }
 
 /* documents and status */
@@ -122,7 +167,49 @@ HEAD = """
     for (let p = el.parentElement; p; p = p.parentElement) if (p.tagName === "DETAILS") p.open = true;
     el.scrollIntoView({ behavior: "smooth", block: "nearest" });
   }
+  // Scroll a page frame so that the highlighted passage sits near its top.
+  function focusPage(img) {
+    const frame = img.closest(".rag-page-frame");
+    const hl = (img.dataset.hl || "").split(",").map(Number);
+    if (!frame || hl.length !== 4 || !img.clientHeight) return;
+    const fig = img.closest(".rag-page");
+    frame.scrollTop = Math.max(0, fig.offsetTop + hl[1] * img.clientHeight - 40);  // the frame is positioned
+    frame.scrollLeft = frame.classList.contains("rag-zoom") ? Math.max(0, hl[0] * img.clientWidth - 20) : 0;
+  }
+  function openView(card) {
+    const view = card.querySelector("details.rag-view");
+    if (!view) return;
+    view.open = true;
+    view.classList.remove("rag-view-flash");
+    void view.offsetWidth;
+    view.classList.add("rag-view-flash");
+    const img = view.querySelector("img.rag-page-img[data-hl]");
+    if (img) {
+      if (img.complete && img.naturalWidth) focusPage(img); else img.addEventListener("load", () => focusPage(img), { once: true });
+    }
+    setTimeout(() => card.scrollIntoView({ behavior: "smooth", block: "start" }), 50);
+  }
+  // A [n] clicked before its view arrived (views follow the answer): open it when the panel updates.
+  let pendingView = null;
+  new MutationObserver(() => {
+    if (!pendingView) return;
+    const card = document.getElementById(pendingView);
+    if (card && card.querySelector("details.rag-view")) { pendingView = null; openView(card); }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+  document.addEventListener("toggle", (e) => {
+    const view = e.target;
+    if (!view.matches || !view.matches("details.rag-view") || !view.open) return;
+    const img = view.querySelector("img.rag-page-img[data-hl]");
+    if (img && img.complete && img.naturalWidth) focusPage(img);
+    else if (img) img.addEventListener("load", () => focusPage(img), { once: true });
+  }, true);
   document.addEventListener("click", (e) => {
+    const img = e.target && e.target.closest ? e.target.closest("img.rag-page-img") : null;
+    if (img) {  // a click on the page image toggles a 2x zoom, keeping the highlight in view
+      img.closest(".rag-page-frame").classList.toggle("rag-zoom");
+      focusPage(img);
+      return;
+    }
     const a = cite(e);
     if (!a) return;
     e.preventDefault();
@@ -133,6 +220,7 @@ HEAD = """
     el.classList.remove("rag-flash");
     void el.offsetWidth;
     el.classList.add("rag-flash");
+    if (el.querySelector("details.rag-view")) openView(el); else pendingView = el.id;
   }, true);
   document.addEventListener("mouseover", (e) => {
     const a = cite(e);

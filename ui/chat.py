@@ -12,7 +12,10 @@ from typing import Iterator
 from rag.answering import Answerer, History
 from rag.errors import IndexStateError, QueryError, RagError
 from rag.retrieval import check_query
+from rag.schema import Answer
 from rag.service import RagService
+from rag.viewer import SourceView, ViewBuilder
+from ui.highlight import split_clauses, supporting_clauses
 from ui.render import (
     TurnSources,
     answer_html,
@@ -58,13 +61,16 @@ class ChatState:
         return sources_panel_html(items + ([pending] if pending else []))
 
 
-Update = tuple[list[Message], str | None, ChatState]
+Update = tuple[list[Message] | None, str | None, ChatState]
 
 
-def respond(answerer: Answerer, question: str, state: ChatState, k: int | None) -> Iterator[Update]:
+def respond(answerer: Answerer, question: str, state: ChatState, k: int | None,
+            viewer: ViewBuilder | None = None) -> Iterator[Update]:
     """Yield (chat messages, sources panel, state) as the answer streams; errors become chat messages.
 
     The panel is None while it is unchanged (during token streaming), so it is not re-sent per token.
+    With a `viewer`, a last update (messages None: unchanged) adds each source's page or context view
+    after the finished answer is shown, so rendering PDF pages never delays the answer.
     """
     question = (question or "").strip()
     try:
@@ -98,6 +104,10 @@ def respond(answerer: Answerer, question: str, state: ChatState, k: int | None) 
                 state.turns.append(Turn(question, reply, answer.text, pending))
                 state.counter = turn_no
                 yield state.messages(), state.panel(), state
+                if viewer is not None and answer.passages:
+                    pending.views = source_views(viewer, answer)
+                    if pending.views:
+                        yield None, state.panel(), state
                 return
             shown = "".join(tokens)
             yield base + [{"role": "assistant", "content": streaming_html(shown, "" if shown else status)}], panel, state
@@ -109,6 +119,21 @@ def respond(answerer: Answerer, question: str, state: ChatState, k: int | None) 
         state.turns.append(Turn(question, error_html(exc), "", pending))
         state.counter = turn_no
         yield state.messages(), state.panel(), state
+
+
+def source_views(viewer: ViewBuilder, answer: Answer) -> dict[int, SourceView]:
+    """The page/context view of every passage of an answer; cited passages stress their supporting clauses."""
+    emphasis: dict[int, list[str]] = {}
+    for citation in answer.citations:
+        text = citation.passage.text
+        spans = split_clauses(text)
+        emphasis[citation.marker] = [text[spans[i][0]:spans[i][1]]
+                                     for i in sorted(supporting_clauses(text, citation.sentences))]
+    try:
+        return viewer.views(answer.passages, emphasis)
+    except Exception:  # the views are a convenience: never lose the answer over them
+        log.exception("source views failed")
+        return {}
 
 
 def _require_documents(service: RagService) -> None:

@@ -105,3 +105,16 @@ def _merge(spans: list[Span]) -> list[Span]:
         else:
             merged.append(span)
     return merged
+
+
+def number_tokens(text: str) -> set[str]:
+    """The numbers in `text` as compared with the answer's (NFKC, no thousands commas, bare years left out)."""
+    return _numbers(text)
+
+
+def cited_numbers(sentences: list[str]) -> set[str]:
+    """Every number the answer's citing sentences state."""
+    out: set[str] = set()
+    for sentence in sentences:
+        out |= _numbers(sentence)
+    return out

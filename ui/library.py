@@ -14,6 +14,7 @@ from rag.index_store import DocumentEntry
 from rag.indexing import IndexReport
 from rag.ingest.loaders import SUPPORTED_SUFFIXES
 from rag.service import RagService
+from ui.icons import icon
 from ui.render import esc
 
 WRITE_LOCK = threading.Lock()
@@ -52,25 +53,25 @@ def report_html(report: IndexReport, action: str) -> str:
     for label, names, cls in (("已添加", report.added, "ok"), ("已更新", report.updated, "ok"),
                               ("已删除", report.removed, "ok")):
         if names:
-            rows.append(f'<li class="rag-rep-{cls}">✓ {label}：{esc("、".join(names))}</li>')
+            rows.append(f'<li class="rag-rep-{cls}">{icon("check")}{label}：{esc("、".join(names))}</li>')
     if report.unchanged:
-        rows.append(f'<li class="rag-rep-same">＝ 内容未变化，已跳过：{esc("、".join(report.unchanged))}</li>')
+        rows.append(f'<li class="rag-rep-same">{icon("equal")}内容未变化，已跳过：{esc("、".join(report.unchanged))}</li>')
     for key, reason in report.failed.items():
-        rows.append(f'<li class="rag-rep-fail">✗ 未能索引 <b>{esc(Path(key).name)}</b>：{esc(reason)}</li>')
+        rows.append(f'<li class="rag-rep-fail">{icon("cross")}未能索引 <b>{esc(Path(key).name)}</b>：{esc(reason)}</li>')
     if not rows:
         rows.append('<li class="rag-rep-same">没有变化。</li>')
     log = "".join(f"<div>{esc(line)}</div>" for line in report.summary_lines())
     failed = bool(report.failed) and not report.changed
-    state, title = ("rag-report-fail", f"✗ {action}未成功") if failed else ("rag-report-ok", f"✓ {action}完成")
+    state, title, mark = ("rag-report-fail", f"{action}未成功", "cross") if failed else ("rag-report-ok", f"{action}完成", "check")
     return (
-        f'<div class="rag-report {state}"><div class="rag-report-title">{esc(title)} · 索引中共 '
+        f'<div class="rag-report {state}"><div class="rag-report-title">{icon(mark)}{esc(title)} · 索引中共 '
         f"{report.documents} 个文件、{report.chunks} 个段落（用时 {report.seconds:.1f} 秒）</div>"
         f'<ul>{"".join(rows)}</ul><details><summary>详细日志</summary><div class="rag-log">{log}</div></details></div>'
     )
 
 
 def error_report_html(action: str, message: str) -> str:
-    return f'<div class="rag-report rag-report-fail"><div class="rag-report-title">✗ {esc(action)}失败</div><div>{esc(message)}</div></div>'
+    return f'<div class="rag-report rag-report-fail"><div class="rag-report-title">{icon("cross")}{esc(action)}失败</div><div>{esc(message)}</div></div>'
 
 
 def documents_html(documents: dict[str, DocumentEntry], query: str | None = "") -> str:
@@ -84,7 +85,7 @@ def documents_html(documents: dict[str, DocumentEntry], query: str | None = "") 
     needle = query.lower()
     shown = {k: d for k, d in documents.items() if not needle or needle in d.name.lower() or needle in k.lower()}
     rows = "".join(
-        f'<tr><td class="rag-doc-name" title="{esc(key)}">📄 {esc(d.name)}</td><td class="num">{d.paragraphs}</td>'
+        f'<tr><td class="rag-doc-name" title="{esc(key)}">{icon("doc")}{esc(d.name)}</td><td class="num">{d.paragraphs}</td>'
         f'<td class="num">{len(d.chunk_ids)}</td><td class="rag-doc-time">{esc(d.indexed_at.replace("T", " "))}</td></tr>'
         for key, d in sorted(shown.items(), key=lambda kv: kv[1].name)
     )
@@ -121,6 +122,6 @@ def status_html(service: RagService, llm_label: str) -> str:
 def status_line_html(service: RagService, llm_label: str) -> str:
     stats = service.stats()
     return (
-        f'<div class="rag-statusline">🤖 {esc(llm_label)} · 📚 {stats.get("documents", 0)} 个文件 / '
+        f'<div class="rag-statusline">{icon("chip")}{esc(llm_label)} · {icon("stack")}{stats.get("documents", 0)} 个文件 / '
         f'{stats.get("passages", 0)} 个段落</div>'
     )

@@ -9,10 +9,14 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
 
 from rag.errors import IndexStateError, LLMError, QueryError
 from rag.schema import Answer, Citation, Passage
-from ui.highlight import highlight_spans
+from rag.viewer import SourceView, table_rows
+from ui.highlight import cited_numbers, highlight_spans, number_tokens
+from ui.icons import icon
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 MAX_PANEL_TURNS = 10  # the sources panel keeps the evidence of this many recent questions
@@ -74,7 +78,7 @@ def answer_html(answer: Answer, turn: int) -> str:
     notice = ""
     if answer.refused:
         body = (
-            '<div class="rag-refusal-title">🔍 文件中没有找到答案</div>'
+            f'<div class="rag-refusal-title">{icon("search")}文件中没有找到答案</div>'
             f'<div class="rag-text">{_text_html(answer.text)}</div>'
             '<div class="rag-hint">可以换个问法、说得更具体些，或到「文件管理」添加相关文件后再问。</div>'
         )
@@ -82,14 +86,14 @@ def answer_html(answer: Answer, turn: int) -> str:
             notice = f'<div class="rag-reason">原因：{_text_html(answer.notice)}</div>'
         return f'<div class="rag-answer rag-done rag-refused">{body}{notice}{_footer(answer)}</div>'
     if answer.notice:
-        notice = f'<div class="rag-notice">ℹ️ {_text_html(answer.notice)}</div>'
+        notice = f'<div class="rag-notice">{icon("info")}{_text_html(answer.notice)}</div>'
     linked = {c.marker for c in answer.citations}
     body = f'<div class="rag-text">{_answer_body(answer.text, turn, linked, answer.flagged_sentences)}</div>'
     flagged = ""
     if answer.flagged_sentences:
         items = "".join(f"<li>{_text_html(s)}</li>" for s in answer.flagged_sentences)
         flagged = (
-            f'<div class="rag-flagged">⚠ 以下 {len(answer.flagged_sentences)} 句未能在所引文件中核实，请谨慎参考：'
+            f'<div class="rag-flagged">{icon("warn")}以下 {len(answer.flagged_sentences)} 句未能在所引文件中核实，请谨慎参考：'
             f"<ul>{items}</ul></div>"
         )
     return f'<div class="rag-answer rag-done">{notice}{body}{flagged}{_footer(answer)}</div>'
@@ -114,7 +118,7 @@ def _footer(answer: Answer) -> str:
 def streaming_html(text: str, status: str = "") -> str:
     """The answer while the model writes it: raw tokens plus a cursor and the current step."""
     status_html = f'<div class="rag-status">{_text_html(status)}</div>' if status else ""
-    body = f'<div class="rag-text">{_text_html(text)}<span class="rag-cursor">▍</span></div>' if text or not status else ""
+    body = f'<div class="rag-text">{_text_html(text)}<span class="rag-cursor"></span></div>' if text or not status else ""
     return f'<div class="rag-answer rag-streaming">{status_html}{body}</div>'
 
 
@@ -143,7 +147,7 @@ def error_html(exc: BaseException) -> str:
     view = describe_error(exc)
     hint = f'<div class="rag-hint">{_text_html(view.hint)}</div>' if view.hint else ""
     return (
-        f'<div class="rag-answer rag-done rag-error"><div class="rag-error-title">⚠ {esc(view.title)}</div>'
+        f'<div class="rag-answer rag-done rag-error"><div class="rag-error-title">{icon("warn")}{esc(view.title)}</div>'
         f'<div class="rag-text">{_text_html(view.detail)}</div>{hint}</div>'
     )
 
@@ -170,7 +174,7 @@ def passage_text_html(passage: Passage, sentences: list[str]) -> str:
 
 def _meta_html(passage: Passage) -> str:
     origin = passage.chunk.origin
-    bits = [f'<span class="rag-doc" title="文件">📄 {esc(origin.doc)}</span>']
+    bits = [f'<span class="rag-doc" title="文件">{icon("doc")}{esc(origin.doc)}</span>']
     if origin.section_path:
         bits.append(f'<span class="rag-sec" title="章节">§ {esc(origin.section_path)}</span>')
     if origin.page is not None:
@@ -178,28 +182,131 @@ def _meta_html(passage: Passage) -> str:
     return f'<div class="rag-src-meta">{"".join(bits)}</div>'
 
 
-def source_card_html(passage: Passage, marker: int, turn: int, citation: Citation | None = None) -> str:
+def _passage_body_html(passage: Passage, sentences: list[str]) -> str:
+    """A table row as a small table; any other passage as quoted text with its evidence highlighted."""
+    if passage.chunk.origin.kind == "table":
+        table = table_html(passage.text, sentences)
+        if table:
+            return table
+    body = passage_text_html(passage, sentences) if sentences else _text_html(passage.text)
+    return f'<blockquote class="rag-src-text">{body}</blockquote>'
+
+
+def table_html(text: str, sentences: list[str] | None = None) -> str:
+    """A table passage as a small table: one row is shown as header/value pairs, several rows with the
+    same headers as a grid; cells holding a number the answer cites are highlighted. "" if not a row."""
+    caption, rows = table_rows(text)
+    if not rows:
+        return ""
+    wanted = cited_numbers(sentences or [])
+
+    def cell(value: str) -> str:
+        shown = esc(value)
+        if wanted and number_tokens(value) & wanted:
+            return f'<mark class="rag-hl"><b class="rag-num">{shown}</b></mark>'
+        return shown
+
+    cap = f"<caption>{icon('table')}{esc(caption)}</caption>" if caption else ""
+    headers = [k for k, _ in rows[0]]
+    if len(rows) > 1 and all([k for k, _ in row] == headers for row in rows) and any(headers):
+        head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+        body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for _, v in row) + "</tr>" for row in rows)
+        return f'<table class="rag-row-table rag-row-grid">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    body = "".join(
+        f'<tr><th scope="row">{esc(k) if k else "—"}</th><td>{cell(v)}</td></tr>' for row in rows for k, v in row
+    )
+    return f'<table class="rag-row-table">{cap}<tbody>{body}</tbody></table>'
+
+
+def page_url(path: Path) -> str:
+    """Where the browser fetches a rendered page: Gradio serves the page cache as a static path."""
+    return "gradio_api/file=" + quote(str(path), safe="/")
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.2f}%"
+
+
+def view_html(view: SourceView | None, passage: Passage) -> str:
+    """The foldable view under a source card: the PDF page with the passage highlighted, or the passage
+    between its neighbours. Clicking the passage's [n] in the answer opens it."""
+    if view is None:
+        return ""
+    if view.kind == "pdf" and view.pages:
+        numbers = [p.page for p in view.pages]
+        label = f"第 {numbers[0]} 页" if len(numbers) == 1 else f"第 {numbers[0]}–{numbers[-1]} 页"
+        hint = "黄色高亮处即引用的段落" if view.located else "未定位到段落"
+        figures = []
+        for image in view.pages:
+            url = esc(page_url(image.path))
+            overlay, data = "", ""
+            if image.region is not None:
+                l, t, r, b = image.region
+                data = f' data-hl="{l:.4f},{t:.4f},{r:.4f},{b:.4f}" data-hl-lines="{len(image.boxes)}"'
+                overlay = (f'<span class="rag-page-hl" style="left:{_pct(l)};top:{_pct(t)};'
+                           f'width:{_pct(r - l)};height:{_pct(b - t)}"></span>')
+            figures.append(
+                f'<figure class="rag-page" data-page="{image.page}"><div class="rag-page-box">'
+                f'<img class="rag-page-img" src="{url}" width="{image.width}" height="{image.height}" loading="lazy" '
+                f'alt="{esc(view.doc)} 第 {image.page} 页" title="点击放大或缩小"{data}>{overlay}</div>'
+                f'<figcaption><a href="{url}" target="_blank" rel="noopener" title="在新标签页中打开整页">'
+                f'{icon("open")}第 {image.page} 页原图</a></figcaption></figure>'
+            )
+        note = f'<div class="rag-view-note">{esc(view.note)}</div>' if view.note else ""
+        return (
+            f'<details class="rag-view rag-view-pdf" data-view="pdf"><summary>{icon("page")}查看原文{label}'
+            f'<span class="rag-view-hint">{hint}</span></summary>{note}'
+            f'<div class="rag-page-frame">{"".join(figures)}</div></details>'
+        )
+    if not (view.before or view.after):
+        return f'<div class="rag-view-note">{esc(view.note)}</div>' if view.note else ""
+    before = _clip(view.before, tail=True)
+    after = _clip(view.after, tail=False)
+    note = f'<div class="rag-view-note">{esc(view.note)}</div>' if view.note else ""
+    parts = [f'<div class="rag-ctx-before">{_text_html(before)}</div>' if before else
+             '<div class="rag-ctx-edge">（文件开头）</div>',
+             f'<div class="rag-ctx-this">{_text_html(passage.text)}</div>',
+             f'<div class="rag-ctx-after">{_text_html(after)}</div>' if after else
+             '<div class="rag-ctx-edge">（文件结尾）</div>']
+    return (
+        f'<details class="rag-view rag-view-ctx" data-view="context"><summary>{icon("context")}查看上下文'
+        f'<span class="rag-view-hint">前后各一段</span></summary>{note}<div class="rag-ctx">{"".join(parts)}</div></details>'
+    )
+
+
+CONTEXT_CHARS = 180
+
+
+def _clip(text: str, tail: bool) -> str:
+    """The end of the passage before (or the start of the one after): enough to read on."""
+    text = text.strip()
+    if len(text) <= CONTEXT_CHARS:
+        return text
+    return "…" + text[-CONTEXT_CHARS:] if tail else text[:CONTEXT_CHARS] + "…"
+
+
+def source_card_html(passage: Passage, marker: int, turn: int, citation: Citation | None = None,
+                     view: SourceView | None = None) -> str:
     """One retrieved passage; a cited one carries its verification badge and highlighted evidence."""
     sid = source_id(turn, marker)
     if citation is None:
         head = f'<span class="rag-src-num">[{marker}]</span><span class="rag-badge rag-badge-none">未引用</span>'
         return (
             f'<article class="rag-src rag-src-uncited" id="{sid}"><div class="rag-src-head">{head}</div>'
-            f'{_meta_html(passage)}<blockquote class="rag-src-text">{_text_html(passage.text)}</blockquote></article>'
+            f'{_meta_html(passage)}{_passage_body_html(passage, [])}{view_html(view, passage)}</article>'
         )
     if citation.supported:
-        badge = '<span class="rag-badge rag-badge-ok" title="答案中的数字都能在这段原文中找到">✓ 已核实</span>'
+        badge = f'<span class="rag-badge rag-badge-ok" title="答案中的数字都能在这段原文中找到">{icon("check")}已核实</span>'
     else:
-        badge = '<span class="rag-badge rag-badge-warn" title="答案中有数字在这段原文中找不到">⚠ 数字未核实</span>'
+        badge = f'<span class="rag-badge rag-badge-warn" title="答案中有数字在这段原文中找不到">{icon("warn")}数字未核实</span>'
     used = "".join(f"<li>{_text_html(s)}</li>" for s in citation.sentences)
     used_html = f'<div class="rag-src-used">答案中引用它的句子：<ul>{used}</ul></div>' if used else ""
     state = "rag-src-ok" if citation.supported else "rag-src-warn"
     return (
         f'<article class="rag-src rag-src-cited {state}" id="{sid}">'
         f'<div class="rag-src-head"><span class="rag-src-num">[{marker}]</span>{badge}</div>'
-        f"{_meta_html(passage)}"
-        f'<blockquote class="rag-src-text">{passage_text_html(passage, citation.sentences)}</blockquote>'
-        f"{used_html}</article>"
+        f"{_meta_html(passage)}{_passage_body_html(passage, citation.sentences)}"
+        f"{used_html}{view_html(view, passage)}</article>"
     )
 
 
@@ -212,6 +319,7 @@ class TurnSources:
     passages: list[Passage] = field(default_factory=list)
     answer: Answer | None = None
     error: str = ""
+    views: dict[int, SourceView] = field(default_factory=dict)  # by marker, once the answer is done
 
 
 def turn_sources_html(item: TurnSources, open_: bool) -> str:
@@ -219,9 +327,9 @@ def turn_sources_html(item: TurnSources, open_: bool) -> str:
     cards, spare = [], []
     for marker, passage in enumerate(item.passages, start=1):
         if marker in cited:
-            cards.append(source_card_html(passage, marker, item.turn, cited[marker]))
+            cards.append(source_card_html(passage, marker, item.turn, cited[marker], item.views.get(marker)))
         else:
-            spare.append(source_card_html(passage, marker, item.turn))
+            spare.append(source_card_html(passage, marker, item.turn, view=item.views.get(marker)))
     if item.answer is None and not item.error:
         intro = f'<div class="rag-panel-note">正在根据检索到的 {len(item.passages)} 段资料作答…</div>' if item.passages else (
             '<div class="rag-panel-note">正在检索…</div>')
@@ -250,10 +358,11 @@ def sources_panel_html(items: list[TurnSources]) -> str:
     """Newest question first and open; older ones folded, so their [n] links still resolve."""
     if not items:
         return (
-            '<div class="rag-panel rag-panel-empty"><div class="rag-panel-title">📑 出处</div>'
+            f'<div class="rag-panel rag-panel-empty"><div class="rag-panel-title">{icon("sources")}出处</div>'
             '<div class="rag-panel-note">提问后，这里显示答案所依据的原文段落：文件、章节、页码，支持答案的句子会高亮。'
-            "点击答案中的 <span class=\"rag-cite-demo\">[1]</span> 可以跳到对应出处。</div></div>"
+            "点击答案中的 <span class=\"rag-cite-demo\">[1]</span> 可以打开对应出处：PDF 显示原文页面并高亮该段，"
+            "其他文件显示该段的上下文。</div></div>"
         )
     recent = items[-MAX_PANEL_TURNS:][::-1]
     sections = "".join(turn_sources_html(item, open_=i == 0) for i, item in enumerate(recent))
-    return f'<div class="rag-panel"><div class="rag-panel-title">📑 出处</div>{sections}</div>'
+    return f'<div class="rag-panel"><div class="rag-panel-title">{icon("sources")}出处</div>{sections}</div>'
