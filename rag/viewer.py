@@ -442,7 +442,11 @@ class ViewBuilder:
         view.kind = "pdf"
         try:
             pages = self._page_texts(path)
-            location = locate_in_pages(pages, chunk.origin.page, _locatable_text(chunk), emphasis)
+            location = None
+            for text in _locatable_texts(chunk):
+                location = locate_in_pages(pages, chunk.origin.page, text, emphasis)
+                if location is not None:
+                    break
             if location is not None:
                 view.located = True
                 view.pages = [render_page(path, hit.page, self.cache_dir, hit) for hit in location.hits[:2]]
@@ -507,14 +511,23 @@ def source_path(key: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _locatable_text(chunk: "Chunk") -> str:
-    """What to look for on the page: a table row is found by its cell values (the column headers and
-    the caption are printed elsewhere on the page), anything else by its text."""
+def _locatable_texts(chunk: "Chunk") -> list[str]:
+    """What to look for on the page, best guess first. A table row is found by its cell values (the
+    column headers and the caption are printed elsewhere on the page); when the row begins with label
+    cells of merged rows (printed once, away from this row), by the values from its last label on."""
     if chunk.origin.kind != "table":
-        return chunk.text
+        return [chunk.text]
     _caption, rows = table_rows(chunk.text)
-    values = [value for row in rows for _key, value in row]
-    return "".join(values) or chunk.text
+    cells = [cell for row in rows for cell in row]
+    if not cells:
+        return [chunk.text]
+    texts = ["".join(value for _key, value in cells)]
+    labels = 0
+    while labels < len(cells) and not cells[labels][0]:
+        labels += 1
+    if labels > 1:
+        texts.append("".join(value for _key, value in cells[labels - 1 :]))
+    return texts
 
 
 # -- table rows -----------------------------------------------------------------------------------

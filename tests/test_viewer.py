@@ -140,11 +140,11 @@ def test_page_is_rendered_with_the_highlight_and_cached(tmp_path, pages):
 
 @needs_pdf
 def test_table_row_is_found_by_its_values(pages):
-    from rag.viewer import _locatable_text
+    from rag.viewer import _locatable_texts
 
     chunk = Chunk("t", TABLE_ROW, Origin(doc="x.pdf", page=3, kind="table"))
-    assert _locatable_text(chunk) == "行政规范性文件82666"
-    location = locate_in_pages(pages, 3, _locatable_text(chunk))
+    assert _locatable_texts(chunk) == ["行政规范性文件82666"]
+    location = locate_in_pages(pages, 3, _locatable_texts(chunk)[0])
     assert location is not None and location.exact and location.pages == [3]
     assert len(location.hits[0].lines) == 1  # one table row
 
@@ -231,3 +231,15 @@ def test_broken_pdf_gives_a_context_view(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr("rag.viewer.source_path", lambda key: bad)  # the document's file is now a broken PDF
     view = builder.view(Passage(chunk=chunk, score=1.0))
     assert view.kind == "context" and view.pages == [] and view.note == "无法显示原文页面。"
+
+
+@needs_pdf
+def test_table_row_under_merged_label_cells_is_found_from_its_own_label(pages):
+    from rag.viewer import _locatable_texts
+
+    row = ("三、收到和处理政府信息公开申请情况 | 三、本年度办理结果 | （三）不予公开 | 3.危及“三安全一稳定” | "
+           "申请人情况 自然人：0 | 商业企业：0 | 科研机构：0 | 社会公益组织：0 | 法律服务机构：0 | 其他：0 | 总计：0")
+    texts = _locatable_texts(Chunk("t", row, Origin(doc="x.pdf", page=4, kind="table")))
+    assert texts[-1].startswith("3.危及“三安全一稳定”0")
+    found = [locate_in_pages(pages, 4, t) for t in texts]
+    assert found[-1] is not None and found[-1].pages == [4] and len(found[-1].hits[0].lines) <= 2
