@@ -4,9 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.constraints import check_passage, parse_constraints, register_places
+from rag.constraints import check_passage, parse_constraints
+from rag.dedup import collapse
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError, QueryError
+from rag.filters import SearchFilter, allowed_rows
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
 from rag.time_scope import parse_time_scope, scope_factors
@@ -28,6 +30,7 @@ class FusionWeights:
     rrf_k: int = 10
     year_scope: bool = True
     constraints: bool = True  # passages of another place/year than the question's go below the rest
+    dedup: bool = True  # near-identical passages of several documents shown once (rag.dedup)
 
 
 class HybridRetriever:
@@ -37,20 +40,22 @@ class HybridRetriever:
         self.index = index
         self.embedder = embedder
         self.weights = weights
-        register_places(index.place_names())
 
-    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
-        """Top-k passages; raises QueryError for an empty or punctuation-only question."""
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid", filters: SearchFilter | None = None) -> list[Passage]:
+        """Top-k passages; raises QueryError for an empty or punctuation-only question.
+
+        `filters` restrict the candidates of both retrievers before ranking (rag.filters)."""
         query = check_query(query)
         if not self.index.chunks:
             raise IndexStateError("the index is empty: add documents first (python -m rag index PATH, or upload in the web chat)")
+        allow = allowed_rows(filters, self.index.manifest.documents, self.index.doc_rows, len(self.index.chunks))
         depth = max(CANDIDATE_DEPTH, 2 * k)  # independent of k, so asking for more never reorders the top
         ranked: dict[str, list[tuple[int, float]]] = {}
         if mode in ("hybrid", "bm25"):
-            ranked["bm25"] = [(h.row, h.score) for h in self.index.sparse.search(tokenize(query), depth)]
+            ranked["bm25"] = [(h.row, h.score) for h in self.index.sparse.search(tokenize(query), depth, allow)]
         if mode in ("hybrid", "dense"):
             vector = self.embedder.embed_query(query)
-            ranked["dense"] = [(h.row, h.score) for h in self.index.dense.search(vector, depth)]
+            ranked["dense"] = [(h.row, h.score) for h in self.index.dense.search(vector, depth, allow)]
         weights = {"bm25": self.weights.bm25, "dense": self.weights.dense} if mode == "hybrid" else {mode: 1.0}
         return self._fuse(ranked, weights, k, query)
 
@@ -73,17 +78,31 @@ class HybridRetriever:
         if self.weights.constraints:
             self._demote_unsatisfied(fused, query)
         # Ties (equal fused score) fall back to the better single-retriever rank, then to document order.
-        order = sorted(fused, key=lambda r: (-fused[r], min(ranks[r].values()), r))[:k]
+        order = sorted(fused, key=lambda r: (-fused[r], min(ranks[r].values()), r))
+        cache: dict[int, object] = {}
+
+        def chunk(row: int):
+            if row not in cache:
+                cache[row] = self.index.chunks[row]
+            return cache[row]
+
+        shown = collapse(order, chunk, k, self._recency) if self.weights.dedup else [(r, []) for r in order[:k]]
         return [
             Passage(
-                chunk=self.index.chunks[row],
+                chunk=chunk(row),
                 score=fused[row],
                 rank=i,
                 component_scores=scores[row],
                 component_ranks=ranks[row],
+                also_in=others,
             )
-            for i, row in enumerate(order, start=1)
+            for i, (row, others) in enumerate(shown, start=1)
         ]
+
+    def _recency(self, doc: str) -> tuple:
+        """Newer documents first among identical passages: the card's year, then its date."""
+        card = self.index.card(doc)
+        return (card.year or 0, card.date or "") if card is not None else (0, "")
 
 
     def _demote_unsatisfied(self, fused: dict[int, float], query: str) -> None:

@@ -95,6 +95,7 @@ class Passage:
     component_scores: dict[str, float] = field(default_factory=dict)
     component_ranks: dict[str, int] = field(default_factory=dict)
     suspicious: bool = False  # the text gives the model orders ("忽略之前的指令…"): shown, never a source
+    also_in: list[str] = field(default_factory=list)  # other documents with the same passage (同见于)
 
     @property
     def passage_id(self) -> str:

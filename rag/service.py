@@ -9,8 +9,9 @@ from pathlib import Path
 from rag.embedders import make_embedder
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError
-from rag.index_store import DocumentEntry, IndexStore, LoadedIndex
-from rag.indexing import IndexReport, Progress, update_index
+from rag.filters import SearchFilter
+from rag.index_store import DocumentEntry, IndexStore, LoadedIndex, SegmentCache
+from rag.indexing import EmbedProgress, IndexReport, Progress, embed_pending, update_index
 from rag.retrieval import FusionWeights, HybridRetriever, Mode
 from rag.schema import Passage
 from rag.settings import Settings
@@ -26,6 +27,10 @@ class RagService:
         self._store = IndexStore(settings.index_dir)
         self._lock = threading.RLock()
         self._retriever: HybridRetriever | None = None
+        self._segments = SegmentCache()  # unchanged segments are not reloaded when a document is added
+        self._embedding = EmbedProgress()
+        self._embed_thread: threading.Thread | None = None
+        self._embed_stop = threading.Event()
 
     @property
     def embedder(self) -> Embedder:
@@ -55,11 +60,58 @@ class RagService:
         rebuild: bool = False,
         remove: list[str] | None = None,
         progress: Progress | None = None,
+        background: bool = False,
     ) -> IndexReport:
-        report = update_index(paths, self.settings, self.embedder, rebuild=rebuild, remove=remove, progress=progress)
+        """With `background`, return as soon as the new text is searchable (BM25) and compute its vectors
+        in a background thread; `embedding_progress()` reports how far that is."""
+        self.wait_for_embedding()  # one vector writer at a time; a background run is resumed below
+        report = update_index(paths, self.settings, self.embedder, rebuild=rebuild, remove=remove, progress=progress,
+                              embed=not background, embed_progress=self._embedding)
         with self._lock:
             self._retriever = None
+        if background and report.pending:
+            self.start_embedding()
         return report
+
+    def start_embedding(self) -> bool:
+        """Compute missing vectors in a background thread (resumes where a previous run stopped)."""
+        with self._lock:
+            if self._embed_thread is not None and self._embed_thread.is_alive():
+                return False
+            self._embed_stop.clear()
+            self._embedding = EmbedProgress(running=True)
+            self._embed_thread = threading.Thread(target=self._embed_worker, name="rag-embed", daemon=True)
+            self._embed_thread.start()
+            return True
+
+    def _embed_worker(self) -> None:
+        try:
+            embed_pending(self.settings, self.embedder, state=self._embedding, stop=self._embed_stop)
+        except Exception as exc:  # shown by embedding_progress(); the text stays searchable
+            self._embedding.error = f"{exc.__class__.__name__}: {exc}"
+        finally:
+            self._embedding.running = False
+
+    def embedding_progress(self) -> dict[str, object]:
+        """For a progress bar: {"done", "total", "running", "seconds_left", "error"} of the vector phase,
+        plus "embedded"/"passages": live passages that dense retrieval already covers."""
+        manifest = self._store.read_manifest()
+        data = self._embedding.to_dict()
+        data["passages"] = manifest.passages() if manifest else 0
+        data["embedded"] = manifest.embedded_passages() if manifest else 0
+        return data
+
+    def wait_for_embedding(self, timeout: float | None = None) -> bool:
+        thread = self._embed_thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def stop_embedding(self) -> None:
+        """Stop after the block being computed; what is done stays on disk and is resumed next time."""
+        self._embed_stop.set()
+        self.wait_for_embedding()
 
     def snapshot(self) -> LoadedIndex:
         return self.retriever().index
@@ -71,13 +123,15 @@ class RagService:
                 raise IndexStateError(f"no index in {self.settings.index_dir}; build it with: python -m rag index")
             if self._retriever is None or self._retriever.index.folder != folder:
                 embedder = self.embedder
-                loaded = self._store.load(embedder.name, embedder.dim, self.settings.exact_search_max)
+                loaded = self._store.load(embedder.name, embedder.dim, self.settings.exact_search_max,
+                                          self.settings.vector_store, cache=self._segments)
                 self._retriever = HybridRetriever(loaded, embedder, self.weights)
                 tokenize("预热")  # load jieba's dictionary now rather than inside the first query
             return self._retriever
 
-    def search(self, query: str, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
-        return self.retriever().search(query, k or self.settings.top_k, mode)
+    def search(self, query: str, k: int | None = None, mode: Mode = "hybrid",
+               filters: SearchFilter | None = None) -> list[Passage]:
+        return self.retriever().search(query, k or self.settings.top_k, mode, filters)
 
     def documents(self) -> dict[str, DocumentEntry]:
         manifest = self._store.read_manifest()
@@ -87,8 +141,9 @@ class RagService:
     def uploads_dir(self) -> Path:
         return self.settings.data_dir / "uploads"
 
-    def add_files(self, files: list[Path], progress: Progress | None = None) -> IndexReport:
-        """Copy uploaded files into the data folder (so they survive restarts) and index them."""
+    def add_files(self, files: list[Path], progress: Progress | None = None, background: bool = False) -> IndexReport:
+        """Copy uploaded files into the data folder (so they survive restarts) and index them; with
+        `background` they are searchable by keyword at once and join dense retrieval when embedded."""
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         targets = []
         for source in files:
@@ -96,7 +151,7 @@ class RagService:
             if source.resolve() != target.resolve():
                 shutil.copyfile(source, target)
             targets.append(target)
-        return self.index(targets, progress=progress)
+        return self.index(targets, progress=progress, background=background)
 
     def remove_document(self, key: str) -> IndexReport:
         """Drop a document from the index; an uploaded copy is deleted too, files elsewhere are left alone."""
@@ -115,6 +170,8 @@ class RagService:
             "passages": sum(len(d.chunk_ids) for d in manifest.documents.values()),
             "embedder": f"{manifest.embedder} ({manifest.dim}-d)",
             "vector_index": manifest.vector_index,
+            "embedded": manifest.embedded_passages(),
+            "segments": len(manifest.segments),
             "built": manifest.created,
         }
 

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.3, validation_alias="RAG_DENSE_WEIGHT", ge=0)
     rrf_k: int = Field(10, validation_alias="RAG_RRF_K", ge=1)
     exact_search_max: int = Field(100_000, validation_alias="RAG_EXACT_SEARCH_MAX", ge=1)
+    vector_store: Literal["faiss", "numpy"] = Field("faiss", validation_alias="RAG_VECTOR_STORE")
+
+    # --- index segments: passages written per segment (each flush makes them searchable by BM25) ---
+    segment_rows: int = Field(20_000, validation_alias="RAG_SEGMENT_ROWS", ge=1)
 
     # --- answering ---
     llm_passages: int = Field(3, validation_alias="RAG_LLM_PASSAGES", ge=1, le=20)

@@ -75,13 +75,14 @@ def test_a_crash_mid_build_leaves_the_previous_index_usable(tmp_settings, monkey
     def explode(*args, **kwargs):
         raise Boom("disk full")
 
-    monkeypatch.setattr("rag.stores.bm25_store.BM25Store.save", explode)
+    monkeypatch.setattr("rag.stores.postings.TermStore.save", explode)  # mid-way through writing a segment
     _write(data, "b.txt", "第二个文件：森林抚育7000亩。\n")
     with pytest.raises(Boom):
         update_index([data], tmp_settings, HashingEmbedder())
     assert store.current_folder() == live_before
     assert [c.text for c in store.load().chunks] == ["第一版：完成荒山造林1200亩。"]
     assert not list(tmp_settings.index_dir.glob(".tmp-*"))
+    assert not list((tmp_settings.index_dir / "segments").glob(".tmp-*"))
 
 
 def test_an_index_from_another_embedder_is_refused_with_advice(tmp_settings):
@@ -98,7 +99,8 @@ def test_corrupt_index_files_give_a_clear_error(tmp_settings):
     _write(tmp_settings.data_dir, "a.txt", "内容：新增学位5100个。\n")
     update_index([tmp_settings.data_dir], tmp_settings, HashingEmbedder())
     store = IndexStore(tmp_settings.index_dir)
-    (store.current_folder() / "faiss.index").write_bytes(b"garbage")
+    segment = next((tmp_settings.index_dir / "segments").iterdir())
+    (segment / "postings-terms.npy").write_bytes(b"garbage")
     with pytest.raises(IndexStateError, match="rebuild"):
         store.load()
     (tmp_settings.index_dir / CURRENT).write_text("v-does-not-exist")

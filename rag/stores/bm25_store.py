@@ -56,8 +56,10 @@ class BM25Store:
         vocab = self._model.vocab_dict
         return {t: int(indptr[vocab[t] + 1] - indptr[vocab[t]]) if t in vocab else 0 for t in tokens}
 
-    def search(self, query_tokens: list[str], k: int) -> list[SearchHit]:
+    def search(self, query_tokens: list[str], k: int, allow: np.ndarray | None = None) -> list[SearchHit]:
         scores = self.scores(query_tokens)
+        if allow is not None and len(scores):
+            scores = np.where(allow, scores, 0)
         if not len(scores) or k <= 0:
             return []
         k = min(k, len(scores))

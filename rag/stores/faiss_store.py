@@ -49,13 +49,24 @@ class FaissStore:
             index.add(self._vectors)
         return index
 
-    def search(self, query: np.ndarray, k: int) -> list[SearchHit]:
+    def search(self, query: np.ndarray, k: int, allow: np.ndarray | None = None) -> list[SearchHit]:
+        """`allow` (a bool per row) restricts the search inside FAISS, so a filter never empties the top k."""
         if not len(self._vectors) or k <= 0:
             return []
         if self._index is None:
             self._index = self._build()
         q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
-        scores, rows = self._index.search(q, min(k, len(self._vectors)))
+        if allow is None:
+            scores, rows = self._index.search(q, min(k, len(self._vectors)))
+        else:
+            allow = np.asarray(allow, dtype=bool)[: len(self._vectors)]
+            if not allow.any():
+                return []
+            bits = np.packbits(allow, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(allow), faiss.swig_ptr(bits))
+            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=HNSW_EF_SEARCH) if self.kind == "hnsw-ip"
+                      else faiss.SearchParameters(sel=selector))
+            scores, rows = self._index.search(q, min(k, int(allow.sum())), params=params)
         return [SearchHit(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
 
     def save(self, folder: Path) -> None:

@@ -1,0 +1,115 @@
+"""Incremental and progressive indexing: O(document) updates, text searchable before vectors, resume."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import rag.indexing as indexing
+from rag.embedders.hashing import HashingEmbedder
+from rag.index_store import IndexStore
+from rag.indexing import embed_pending, update_index
+from rag.retrieval import HybridRetriever
+from rag.segments import BLOCK_ROWS
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _segment_files(index_dir: Path) -> dict[str, int]:
+    return {str(p.relative_to(index_dir)): p.stat().st_mtime_ns for p in (index_dir / "segments").rglob("*")
+            if p.is_file()}
+
+
+def test_adding_a_document_tokenises_and_writes_only_that_document(tmp_settings, monkeypatch):
+    data = tmp_settings.data_dir
+    for i in range(5):
+        _write(data, f"doc{i}.txt", f"第{i}号文件：今年新建公园{i + 3}处，植树{i + 100}万株。\n")
+    update_index([data], tmp_settings, HashingEmbedder())
+    before = _segment_files(tmp_settings.index_dir)
+
+    tokenised: list[str] = []
+    real = indexing.tokenize
+    monkeypatch.setattr(indexing, "tokenize", lambda text: tokenised.append(text) or real(text))
+    _write(data, "new.txt", "新文件：建成智能充电桩4321个。\n")
+    report = update_index([data], tmp_settings, HashingEmbedder())
+    assert report.added == ["new.txt"] and report.embedded == 1
+    assert len(tokenised) == 1 and "4321" in tokenised[0]
+    after = _segment_files(tmp_settings.index_dir)
+    assert all(after.get(path) == mtime for path, mtime in before.items())  # old segments untouched
+
+    (data / "doc2.txt").unlink()
+    report = update_index([data], tmp_settings, HashingEmbedder())
+    assert report.removed == ["doc2.txt"] and report.embedded == 0 and len(tokenised) == 1
+    index = IndexStore(tmp_settings.index_dir).load()
+    assert sorted(c.origin.doc for c in index.chunks) == sorted(f"doc{i}.txt" for i in (0, 1, 3, 4)) + ["new.txt"]
+    assert len(index.sparse) == len(index.chunks) == len(index.dense) == 5
+
+
+def test_text_is_searchable_before_vectors_and_embedding_resumes_after_an_interrupt(tmp_settings, monkeypatch):
+    data = tmp_settings.data_dir
+    lines = [f"第{i}条 示范区第{i}批项目投资{i * 7}亿元，建设道路{i}公里。" for i in range(BLOCK_ROWS * 2 + 10)]
+    _write(data, "big.txt", "\n".join(lines) + "\n")
+    embedder = HashingEmbedder()
+    report = update_index([data], tmp_settings, embedder, embed=False)
+    assert report.pending == report.chunks and report.embedded == 0
+    store = IndexStore(tmp_settings.index_dir)
+    index = store.load()
+    assert index.dense_coverage() == (0, report.chunks)
+    hits = HybridRetriever(index, embedder).search("第37批项目投资多少", k=1)
+    assert "259亿元" in hits[0].text and "dense" not in hits[0].component_ranks
+
+    calls = {"n": 0}
+    real = embedder.embed_documents
+
+    def interrupted(texts):
+        calls["n"] += 1
+        if calls["n"] > BLOCK_ROWS // tmp_settings.embedder_batch_size:  # dies inside the second block
+            raise KeyboardInterrupt
+        return real(texts)
+
+    monkeypatch.setattr(embedder, "embed_documents", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        embed_pending(tmp_settings, embedder)
+    monkeypatch.setattr(embedder, "embed_documents", real)
+    segment = next(iter(store.read_manifest().segments))
+    assert store.segment(segment).embedded_rows(store.read_manifest().slug) == BLOCK_ROWS  # the first block kept
+
+    state = embed_pending(tmp_settings, embedder)
+    assert state.done == state.total == report.chunks  # the kept block is counted, not recomputed
+    index = store.load()
+    assert index.dense_coverage() == (report.chunks, report.chunks)
+    vectors = index.dense.parts[0][0].vectors  # rows computed before and after the interruption line up
+    for row in (0, BLOCK_ROWS - 1, BLOCK_ROWS, report.chunks - 1):
+        assert np.allclose(vectors[row], real([index.chunks[row].index_text])[0])
+
+
+def test_an_updated_document_reuses_the_vectors_of_its_unchanged_passages(tmp_settings):
+    data = tmp_settings.data_dir
+    body = "\n".join(f"第{i}段：完成造林{i}万亩，新增绿地{i * 3}公顷，修复湿地{i + 2}处，建设步道{i}公里。"
+                     for i in range(40))
+    _write(data, "plan.txt", body + "\n")
+    first = update_index([data], tmp_settings, HashingEmbedder())
+    _write(data, "plan.txt", body + "\n新增一段：建成口袋公园12个，改造老旧小区供热管网36公里，惠及居民8200户。\n")
+    second = update_index([data], tmp_settings, HashingEmbedder())
+    assert second.updated == ["plan.txt"] and second.chunks == first.chunks + 1 and second.embedded == 1
+
+
+def test_many_small_additions_are_merged_without_changing_results(tmp_settings, monkeypatch):
+    monkeypatch.setattr(indexing, "MERGE_AT", 3)
+    data = tmp_settings.data_dir
+    embedder = HashingEmbedder()
+    for i in range(4):
+        _write(data, f"n{i}.txt", f"第{i}份通知：第{i}街道新建停车位{100 + i}个。\n")
+        update_index([data], tmp_settings, embedder)
+    store = IndexStore(tmp_settings.index_dir)
+    manifest = store.read_manifest()
+    assert len(manifest.segments) <= 2
+    index = store.load()
+    assert len(index.chunks) == len(index.dense) == 4
+    hit = HybridRetriever(index, embedder).search("第2街道新建停车位多少个", k=1)[0]
+    assert "102个" in hit.text and hit.component_ranks.get("dense")
