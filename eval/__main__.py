@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=["all", "tune", "holdout"], default="all",
                    help="run only one part of the set (tune on `tune`, report `holdout` beside it)")
     p.add_argument("--cmrc", type=Path, help="SQuAD-style JSON (e.g. CMRC 2018): retrieval benchmark")
-    p.add_argument("--limit", type=int, help="only the first N questions (CMRC answer runs are slow)")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--cmrc-answers", type=int, default=200,
+                   help="CMRC answer mode: N questions answered with their context indexed, then with it held out")
     return p
 
 
@@ -123,11 +125,11 @@ def _cmrc(args: argparse.Namespace, settings) -> int:
     from eval.cmrc import run_cmrc
 
     text, ours = run_cmrc(args.cmrc, settings, retrieval_only=args.retrieval_only, k=args.k, limit=args.limit,
-                          compare=args.compare)
+                          compare=args.compare, answers_n=args.cmrc_answers)
     print(text)
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(f"# Retrieval benchmark: {args.cmrc.name}\n\n{text}\n", encoding="utf-8")
+        args.report.write_text(f"# Benchmark: {args.cmrc.name}\n\n{text}\n", encoding="utf-8")
         print(f"report: {args.report}")
     print(f"hit@1={ours.hit(1):.3f} hit@3={ours.hit(3):.3f} hit@5={ours.hit(5):.3f} mrr={ours.mrr:.3f}")
     return 0

@@ -22,7 +22,7 @@ from rag.service import RagService
 from rag.settings import Settings
 
 CREDIT = (
-    "CMRC 2018 (Cui et al., EMNLP 2019), trial split, licensed CC BY-SA 4.0 — "
+    "CMRC 2018 (Cui et al., EMNLP 2019), licensed CC BY-SA 4.0 — "
     "https://github.com/ymcui/cmrc2018"
 )
 
@@ -125,17 +125,38 @@ def pipeline_hits(service: RagService, questions: list[SquadQuestion], mode: str
     return stats
 
 
-def answer_containment(service: RagService, questions: list[SquadQuestion], k: int) -> tuple[float, int]:
-    """Share of answers that contain a gold span (after NFKC, whitespace removed)."""
+def answer_containment(service: RagService, questions: list[SquadQuestion], k: int) -> tuple[float, float, int]:
+    """(share of answers that contain a gold span and are not refusals, share refused, n)."""
     answerer = Answerer(service)
-    hits = 0
+    hits = refused = 0
     for q in tqdm(questions, desc="CMRC answers", unit="q"):
         try:
             answer = answerer.ask(q.question, k=k)
         except QueryError:
             continue
+        refused += answer.refused
         hits += any(contains(answer.text, gold) for gold in q.answers) and not answer.refused
-    return hits / max(len(questions), 1), len(questions)
+    n = max(len(questions), 1)
+    return hits / n, refused / n, len(questions)
+
+
+def spread_sample(questions: list[SquadQuestion], n: int) -> list[SquadQuestion]:
+    """n questions spread evenly over the file (so over many contexts), the same every run."""
+    if n >= len(questions):
+        return list(questions)
+    step = len(questions) / n
+    return [questions[int(i * step)] for i in range(n)]
+
+
+def held_out_corpus(docs: Path, held: set[str], root: Path) -> Path:
+    """The corpus without the contexts of the held-out questions: those questions become unanswerable."""
+    digest = hashlib.sha256("|".join(sorted(held)).encode()).hexdigest()[:10]
+    target = root / f"heldout-{digest}" / "docs"
+    target.mkdir(parents=True, exist_ok=True)
+    for path in docs.glob("*.txt"):
+        if path.stem not in held and not (target / path.name).exists():
+            (target / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return target
 
 
 def format_hits(rows: list[HitStats]) -> str:
@@ -147,7 +168,7 @@ def format_hits(rows: list[HitStats]) -> str:
 
 
 def run_cmrc(path: Path, settings: Settings, *, retrieval_only: bool, k: int, limit: int | None,
-             compare: bool) -> tuple[str, HitStats]:
+             compare: bool, answers_n: int = 200) -> tuple[str, HitStats]:
     contexts, questions = load_squad(path)
     if limit:
         questions = questions[:limit]
@@ -161,7 +182,16 @@ def run_cmrc(path: Path, settings: Settings, *, retrieval_only: bool, k: int, li
     sections = [f"{len(contexts)} contexts, {len(questions)} questions from {path.name}", "", format_hits(rows), ""]
     sections.append(f"hit@1 vs plain BM25: {ours.hit(1):.3f} vs {baseline.hit(1):.3f} ({ours.hit(1) - baseline.hit(1):+.3f})")
     if not retrieval_only:
-        share, n = answer_containment(service, questions, k)
-        sections.append(f"answer containment of the gold span: {share:.3f} over {n} questions")
-    sections += ["", f"Data: {CREDIT}"]
+        chosen = spread_sample(questions, answers_n)
+        share, refused, n = answer_containment(service, chosen, k)
+        sections.append(f"answers, context indexed: {share:.3f} right (gold span in a non-refused answer), "
+                        f"{refused:.3f} refused, over {n} questions")
+        held = {_file_stem(q.context_id) for q in chosen}
+        held_docs = held_out_corpus(docs, held, docs.parent)
+        held_service = RagService(settings.model_copy(update={"index_dir": held_docs.parent / "index"}))
+        held_service.index([held_docs])
+        _, refused_held, n_held = answer_containment(held_service, chosen, k)
+        sections.append(f"answers, own context held out ({len(held)} contexts removed): {refused_held:.3f} refused "
+                        f"over {n_held} questions")
+    sections += ["", f"Data: {path.name} — {CREDIT}"]
     return "\n".join(sections), ours

@@ -10,11 +10,13 @@ from the passages when the model missed it, or with a plain "not given" for that
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from rag.constraints import (
     Constraints,
     check_passage,
+    extract_numbers_of_kind,
     figure_kinds,
     idf_weights,
     kind_matches,
@@ -22,6 +24,7 @@ from rag.constraints import (
     parse_constraints,
     topic_coverage,
 )
+from rag.card import DocumentCard
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
 
@@ -52,6 +55,10 @@ class Gate:
     suspicious: set[str] = field(default_factory=set)
     idf: dict[str, float] = field(default_factory=dict)
     set_aside: str = ""  # why passages were set aside (another place/year), for the notice of a refusal
+    card_of: Callable[[str], "DocumentCard | None"] = lambda doc: None
+
+    def parts(self) -> list[Constraints]:
+        return part_constraints(self.constraints)
 
 
 def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
@@ -72,12 +79,13 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
             reason = "检索到的段落是对模型的指令而不是事实，不作为答案来源"
         else:
             reason = "没有检索到相关段落"
-        return Gate(c, [], refusal=reason, suspicious=suspicious, idf=idf)
+        return Gate(c, [], refusal=reason, suspicious=suspicious, idf=idf, card_of=index.card)
     best, missing = max((topic_coverage(c, normalize(p.chunk.index_text), idf) for p in pool), key=lambda t: t[0])
     if best < TOPIC_MIN:
         words = "、".join(f"「{w}」" for w in missing[:3])
-        return Gate(c, [], refusal=f"文件中没有提到{words}", suspicious=suspicious, idf=idf, set_aside=set_aside)
-    return Gate(c, pool, suspicious=suspicious, idf=idf, set_aside=set_aside)
+        return Gate(c, [], refusal=f"文件中没有提到{words}", suspicious=suspicious, idf=idf, set_aside=set_aside,
+                    card_of=index.card)
+    return Gate(c, pool, suspicious=suspicious, idf=idf, set_aside=set_aside, card_of=index.card)
 
 
 def _idf(c: Constraints, index: LoadedIndex) -> dict[str, float]:
@@ -102,14 +110,16 @@ class Clause:
     score: float
 
 
-def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float]) -> Clause | None:
+def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
+                card_of: Callable[[str], DocumentCard | None] | None = None) -> Clause | None:
     """The sentence that states the asked quantity with a figure of the asked kind.
 
-    The figure must sit in a comma clause that itself names part of the quantity (with the clause
-    before it as context): in "居民医保参保率95%以上，…，累计救助1.6万人次" the 人次 belong to 救助,
+    The figure must sit in a comma clause that itself names part of the quantity: in "居民医保参保率95%以上，…，累计救助1.6万人次" the 人次 belong to 救助,
     not to 参保, so they never answer "参保人数是多少"."""
     best: Clause | None = None
     for marker, passage in enumerate(passages, start=1):
+        if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
+            continue  # a part asked about 今年 is not answered from last year's section
         heading = normalize(f"{passage.chunk.context}{passage.chunk.origin.section_path}")
         for match in _SENTENCE.finditer(passage.text):
             sentence = match.group().strip()
@@ -120,8 +130,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float]) 
                 figures = figure_kinds(clause)
                 if c.expects and not any(kind_matches(c.expects, k) for _, k in figures):
                     continue
-                local = normalize((clauses[i - 1] if i else "") + clause)
-                own, _ = topic_coverage(c, local, idf)
+                own, _ = topic_coverage(c, normalize(clause), idf)
                 share, _ = topic_coverage(c, heading + normalize(sentence), idf)
                 if own <= 0.0 or share < TOPIC_MIN:
                     continue
@@ -129,6 +138,37 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float]) 
                 if best is None or score > best.score:
                     best = Clause(marker, sentence, score)
     return best
+
+
+def part_constraints(c: Constraints) -> list[Constraints]:
+    """The constraints of each part; a part that names no quantity of its own ("今年目标是多少？")
+    asks about the quantity of the part before it, under its own year."""
+    parts: list[Constraints] = []
+    for text in c.parts:
+        pc = parse_constraints(text)
+        if parts and not pc.terms:
+            prev = parts[-1]
+            pc = replace(pc, terms=prev.terms, expects=pc.expects or prev.expects,
+                         admin=pc.admin or prev.admin, places=pc.places or prev.places,
+                         admin_written=pc.admin_written if pc.admin else prev.admin_written)
+        if not pc.has_time and not parts and c.has_time:
+            pc = replace(pc, years=c.years, relative=c.relative)
+        parts.append(pc)
+    return parts
+
+
+def figure_attached(c: Constraints, number: str, passages: list[Passage], idf: dict[str, float]) -> bool:
+    """Is this figure stated, in a cited passage, in a clause that names part of the asked quantity?
+    ("救助1.6万人次" is not attached to "参保人数", "增长29.2%" is attached to "收入增长多少")."""
+    plain = number.replace(",", "")
+    pattern = re.compile(rf"(?<![\d.]){re.escape(plain)}(?![\d])")
+    for passage in passages:
+        text = passage.text.replace(",", "")
+        for match in _SENTENCE.finditer(text):
+            for clause in _COMMA.split(match.group()):
+                if pattern.search(clause) and topic_coverage(c, normalize(clause), idf)[0] > 0.0:
+                    return True
+    return False
 
 
 def answer_states_kind(c: Constraints, text: str) -> bool:
@@ -143,3 +183,19 @@ def clause_sentence(clause: Clause) -> str:
     if not sentence.endswith(("。", "！", "？", "!", "?")):
         sentence += "。"
     return f"{sentence}[{clause.marker}]"
+
+
+def extractive_answer(checked: Gate) -> str:
+    """An answer without an LLM: for each part of the question, the source sentence that states the
+    asked quantity (with a figure of the asked kind); empty when no sentence does."""
+    c = checked.constraints
+    sentences: list[str] = []
+    for pc in (checked.parts() or [c]):
+        if not pc.terms:
+            continue
+        clause = best_clause(pc, checked.pool, checked.idf, checked.card_of if c.parts else None)
+        if clause is not None:
+            sentence = clause_sentence(clause)
+            if sentence not in sentences:
+                sentences.append(sentence)
+    return "".join(sentences)

@@ -15,8 +15,18 @@ from typing import Generator, Iterator, Literal
 from rag.citations import check_answer
 from rag.errors import LLMError, QueryError, RagError
 from rag.extractive import best_sentences, format_extract
-from rag.answerability import Gate, TOPIC_MIN, answer_states_kind, best_clause, clause_sentence, gate, source_mentions_topic
-from rag.constraints import normalize, parse_constraints, topic_coverage
+from rag.answerability import (
+    TOPIC_MIN,
+    Gate,
+    answer_states_kind,
+    best_clause,
+    clause_sentence,
+    extractive_answer,
+    figure_attached,
+    gate,
+    source_mentions_topic,
+)
+from rag.constraints import extract_numbers_of_kind, normalize, topic_coverage
 from rag.llm.client import ChatClient
 from rag.llm.factory import make_chat_client
 from rag.prompting import REFUSAL, answer_messages, condense_messages, is_refusal
@@ -134,7 +144,7 @@ class Answerer:
             return
 
         t0 = time.perf_counter()
-        raw, llm, notice = yield from self._generate(client, standalone, checked.pool, timings, started)
+        raw, llm, notice = yield from self._generate(client, standalone, checked, timings, started)
         timings["generation"] = _ms(t0)
 
         cited_pool = checked.pool if llm == "extractive" else checked.pool[: self.settings.llm_passages]
@@ -143,12 +153,13 @@ class Answerer:
         yield AnswerEvent("done", answer=answer)
 
     def _generate(
-        self, client: ChatClient | None, question: str, passages: list[Passage], timings: dict[str, float], started: float
+        self, client: ChatClient | None, question: str, checked: Gate, timings: dict[str, float], started: float
     ) -> Generator[AnswerEvent, None, tuple[str, str, str]]:
         """Stream the LLM's reply; on any LLM failure fall back to an extractive answer that says so.
 
         Returns (raw reply, who answered, notice for the user)."""
         notice = ""
+        passages = checked.pool
         if client is not None:
             try:
                 pieces: list[str] = []
@@ -164,8 +175,10 @@ class Answerer:
                 yield AnswerEvent("status", text=notice)
         elif self._use_llm:
             notice = f"大模型不可用（{self._client_error}），以下答案直接摘录自文件原文。"
-        extracts = best_sentences(question, passages)
-        raw = format_extract(extracts) if extracts else REFUSAL
+        raw = extractive_answer(checked)
+        if not raw:
+            extracts = best_sentences(question, passages)
+            raw = format_extract(extracts) if extracts else REFUSAL
         timings["first_token"] = _ms(started)
         yield AnswerEvent("token", text=raw)
         return raw, "extractive", notice
@@ -179,14 +192,19 @@ class Answerer:
         answer = check_answer(raw, pool, question=base["standalone_question"])
         for sentence in answer.sentences:
             if sentence.is_claim and sentence.supported:
-                off_topic = [m for m in sentence.markers if not source_mentions_topic(c, pool[m - 1], checked.idf)[0]]
-                if off_topic and len(off_topic) == len(sentence.markers):
-                    missing = source_mentions_topic(c, pool[off_topic[0] - 1], checked.idf)[1]
+                cited = [pool[m - 1] for m in sentence.markers]
+                off_topic = [p for p in cited if not source_mentions_topic(c, p, checked.idf)[0]]
+                if off_topic and len(off_topic) == len(cited):
+                    missing = source_mentions_topic(c, off_topic[0], checked.idf)[1]
                     sentence.missing_topic = missing or ["问题所问的指标"]
+                elif c.expects and not c.parts:
+                    figures = extract_numbers_of_kind(c, sentence.text)
+                    if figures and not any(figure_attached(c, n, cited, checked.idf) for n in figures):
+                        sentence.missing_topic = [f"与「{figures[0]}」对应的指标"]
         claims = [s for s in answer.sentences if s.is_claim]
         supported = [s for s in claims if s.supported]
         text = answer.text
-        if not c.parts and not answer_states_kind(c, " ".join(s.text for s in supported)):
+        if not c.parts and supported and not answer_states_kind(c, " ".join(s.text for s in supported)):
             # The model quoted another figure of the right passage (the amount for a rate, the target
             # for the result): answer with the sentence that states the asked quantity, if there is one.
             clause = best_clause(c, pool, checked.idf)
@@ -208,19 +226,18 @@ class Answerer:
         """Each part of "X是多少？Y呢？" must be answered: from the passages when the model skipped it,
         otherwise the answer says the documents do not give it."""
         additions: list[str] = []
-        for part in c.parts:
-            pc = parse_constraints(part)
+        for pc in checked.parts():
             said = " ".join(s.text for s in supported)
             covered = pc.terms and topic_coverage(pc, normalize(said), checked.idf)[0] >= TOPIC_MIN
-            if covered and answer_states_kind(pc, said):
+            if covered and answer_states_kind(pc, said) and not pc.has_time:
                 continue
-            if not pc.terms and not pc.expects:
+            if not pc.terms:
                 continue
-            clause = best_clause(pc, pool, checked.idf)
+            clause = best_clause(pc, pool, checked.idf, checked.card_of)
             if clause is not None:
-                if clause.text not in text:
+                if clause.text not in text and clause_sentence(clause) not in additions:
                     additions.append(clause_sentence(clause))
-            elif pc.terms:
+            elif not covered:
                 additions.append(f"文件中没有给出「{'、'.join(t.word for t in pc.terms[:3])}」的数据。")
         if not additions:
             return text, supported

@@ -19,12 +19,13 @@ from typing import Any
 import jieba
 import jieba.posseg as posseg
 
+from rag.places import gazetteer
 from rag.schema import Document
 
 jieba.setLogLevel(logging.WARNING)
 
 NATIONAL = "全国"
-CARD_VERSION = 1
+CARD_VERSION = 2
 
 # Kinds by what their titles say, most specific first.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -61,6 +62,7 @@ class DocumentCard:
     issuer: str = ""
     kind: str = "其他"
     date: str = ""
+    place_code: str = ""  # administrative-division code of `place` ("" for 全国 or unknown)
     version: int = CARD_VERSION
 
     def context_line(self) -> str:
@@ -111,7 +113,7 @@ def build_card(doc: Document) -> DocumentCard:
     title = evidence.title
     kind = _kind(title) or _kind(evidence.file_stem) or ("新闻" if doc.meta.date and doc.name.lower().endswith((".html", ".htm")) else "其他")
     head_text = "\n".join([title, *evidence.head])
-    place_full, place = _place(title, evidence)
+    place_full, place, place_code = _place(title, evidence)
     issuer = _issuer(evidence, place_full, kind)
     if not place and any(_NATIONAL_BODY.search(t) for t in (title, issuer, *evidence.head[:6])):
         place = place_full = NATIONAL
@@ -119,7 +121,7 @@ def build_card(doc: Document) -> DocumentCard:
     year = _title_year(title) or _title_year(evidence.file_stem) or (int(date[:4]) if date[:4].isdigit() else None)
     years = _covered_years(year, kind, evidence)
     return DocumentCard(title=title, place=place, place_full=place_full or place, year=year, years=years,
-                        issuer=issuer, kind=kind, date=date)
+                        issuer=issuer, kind=kind, date=date, place_code=place_code)
 
 
 # --- evidence -----------------------------------------------------------------------------------
@@ -241,26 +243,31 @@ def short_place(name: str) -> str:
     return stripped if len(stripped) >= 2 else name
 
 
-def _place(title: str, ev: _Evidence) -> tuple[str, str]:
-    """(place as written, most specific unit): from the title, else the cover/head, else the file name,
-    else the place named most often in the body (it must clearly dominate)."""
-    for n, text in enumerate((title, *ev.head[:8], *ev.headings[:3], ev.file_stem)):
-        chains = [c for c in place_chains(text) if _is_admin(c) or (n == 0 and len(c) >= 2)]
-        if chains:
-            best = max(chains, key=lambda c: (_is_admin(c), len(split_place(c)), -chains.index(c)))
-            return best, _last_unit(best)
+def _place(title: str, ev: _Evidence) -> tuple[str, str, str]:
+    """(full official name, most specific unit, adcode): the most specific administrative place named in
+    the title, else the cover/head, else the file name, else the place the body names most often (it
+    must clearly dominate). Places come from the administrative-division gazetteer (rag.places)."""
+    g = gazetteer()
+    for text in (title, *ev.head[:8], *ev.headings[:3], ev.file_stem):
+        found = [p for _, p in g.find(_clean(text)) if not _NATIONAL_BODY.match(text)]
+        if found:
+            best = max(found, key=lambda p: (p.level, -found.index(p)))
+            return g.full_name(best), best.name, best.code
     counts: Counter[str] = Counter()
+    by_code = {}
+    national = 0
     for text in ev.body[:400]:
-        counts[NATIONAL] += text.count(NATIONAL)
-        for chain in place_chains(text):
-            if _is_admin(chain):
-                counts[chain] += 1
+        national += text.count(NATIONAL)
+        for _, place in g.find(text):
+            counts[place.code] += 1
+            by_code[place.code] = place
     if counts:
         (top, n), *rest = counts.most_common(2) + [("", 0)]
-        second = rest[0][1] if rest else 0
+        second = max(rest[0][1] if rest else 0, national)
         if n >= 3 and n >= 2 * second:
-            return top, _last_unit(top)
-    return "", ""
+            place = by_code[top]
+            return g.full_name(place), place.name, place.code
+    return "", "", ""
 
 
 def _issuer(ev: _Evidence, place_full: str, kind: str) -> str:

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from rag.card import DocumentCard
 from rag.errors import RagError
 from rag.settings import Settings, get_settings
 
@@ -93,6 +94,9 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         print("the index is empty (python -m rag index adds the data folder)")
     for key, entry in docs.items():
         print(f"{key}\t{entry.paragraphs} paragraphs\t{len(entry.chunk_ids)} passages\t{entry.indexed_at}")
+        card = DocumentCard.from_dict(entry.card)
+        if card is not None:
+            print(f"    《{card.title}》 {card.summary()}")
     return 0
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,7 +20,8 @@ from functools import lru_cache
 import jieba
 import jieba.posseg as posseg
 
-from rag.card import NATIONAL, SCOPE_WORD, DocumentCard, _is_admin, place_chains, short_place, split_place
+from rag.card import NATIONAL, SCOPE_WORD, DocumentCard, short_place
+from rag.places import Place, gazetteer
 from rag.schema import Chunk
 from rag.tokenizer import QUESTION_SCAFFOLD, STOPWORDS, ensure_jieba
 
@@ -27,9 +29,6 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)")
 _COMPARED_YEAR = re.compile(r"(?:比|较|与|同比|相比|对比)\s*((?:19|20)\d{2})\s*年")
 _QUESTION_COMPARED = re.compile(r"(?:比|较)\s*((?:19|20)\d{2})\s*年|(?:和|与|同)\s*((?:19|20)\d{2})\s*年(?:度)?\s*(?:相比|比|对比)")
 _RELATIVE = {"前年": -2, "去年": -1, "上年": -1, "上一年": -1, "今年": 0, "本年": 0, "当年": 0, "明年": 1, "下一年": 1}
-# Provinces by their short names: a closed set of administrative divisions, not a tuning list.
-PROVINCES = frozenset("北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 "
-                      "海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门".split())
 _NATIONAL_WORDS = frozenset({"全国", "中国", "我国", "国家", "中华人民共和国"})
 _ORG_SUFFIX = re.compile(r"(?:部|局|厅|委|委员会|办公室|办|院|署|会|所|中心|集团|公司|银行|大学|学校|医院)$")
 # POS tags whose words can name the quantity asked ("一般公共预算收入", "试用期", "签约").
@@ -46,7 +45,9 @@ class Term:
 @dataclass(frozen=True)
 class Constraints:
     question: str
-    places: tuple[str, ...] = ()
+    admin: tuple[Place, ...] = ()  # administrative places named (from the gazetteer)
+    admin_written: tuple[str, ...] = ()  # as the question writes them: 长清, 山东省
+    places: tuple[str, ...] = ()  # other place words: 全国, 中国
     orgs: tuple[str, ...] = ()
     years: frozenset[int] = frozenset()
     relative: frozenset[int] = frozenset()
@@ -58,46 +59,50 @@ class Constraints:
     def has_time(self) -> bool:
         return bool(self.years or self.relative)
 
+    @property
+    def place_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.admin) + self.places
+
 
 def normalize(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
+_KNOWN: set[str] = set()  # adcodes of the indexed documents' places and their parents
 _TOKENIZER: jieba.Tokenizer | None = None
 _POS: posseg.POSTokenizer | None = None
-_KNOWN_PLACES: set[str] = set()
+_TOKENIZER_LOCK = threading.Lock()
 
 
 def _pos_cut(text: str):
-    """POS tagging with a private dictionary that knows the places of the indexed documents, so
-    "2023年长清有多少家…" is not cut into 年长/清 (the BM25 tokenizer's dictionary is left alone)."""
+    """POS tagging with a private dictionary that knows every administrative place name and its short
+    form, so "2023年长清有多少家…" is not cut into 年长/清 (the BM25 tokenizer's dictionary is left alone)."""
     global _TOKENIZER, _POS
     if _POS is None:
-        ensure_jieba()
-        _TOKENIZER = jieba.Tokenizer()
-        _TOKENIZER.initialize()
-        _POS = posseg.POSTokenizer(_TOKENIZER)
-        for name in _KNOWN_PLACES:
-            _TOKENIZER.add_word(name, freq=20000, tag="ns")
+        with _TOKENIZER_LOCK:
+            if _POS is None:
+                ensure_jieba()
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                for alias in gazetteer().by_name:
+                    tokenizer.add_word(alias, freq=max(tokenizer.FREQ.get(alias, 0), 2000), tag="ns")
+                _TOKENIZER, _POS = tokenizer, posseg.POSTokenizer(tokenizer)
     return _POS.cut(text)
 
 
-def register_places(names: set[str]) -> None:
-    """Teach the question parser the place names of the indexed documents (and their short forms)."""
-    new = {n for name in names if name for n in (name, short_place(name)) if len(n) >= 2} - _KNOWN_PLACES
-    if not new:
-        return
-    _KNOWN_PLACES.update(new)
-    if _TOKENIZER is not None:
-        for name in new:
-            _TOKENIZER.add_word(name, freq=20000, tag="ns")
-    parse_constraints.cache_clear()
+def set_known_places(codes: set[str]) -> None:
+    """The places the indexed documents are about: a county's short form in a question counts only for
+    these (parsing is cached, so the cache is cleared when they change)."""
+    if codes != _KNOWN:
+        _KNOWN.clear()
+        _KNOWN.update(codes)
+        parse_constraints.cache_clear()
 
 
 def _in_dictionary(word: str) -> bool:
     _pos_cut("")
     assert _TOKENIZER is not None
-    return bool(_TOKENIZER.FREQ.get(word)) or word in _KNOWN_PLACES
+    return bool(_TOKENIZER.FREQ.get(word))
 
 
 @lru_cache(maxsize=2048)
@@ -110,26 +115,28 @@ def parse_constraints(question: str) -> Constraints:
     compared = {int(m.group(1) or m.group(2)) for m in _QUESTION_COMPARED.finditer(text)}  # "比2023年有所增加": a baseline, not the year asked
     years = frozenset(int(y) for y in _YEAR.findall(text)) - compared
     relative = frozenset(off for word, off in _RELATIVE.items() if word in text)
+    _pos_cut("")
+    found = gazetteer().find(text, tokenizer=_TOKENIZER, known=_KNOWN or None)
+    written: dict[Place, str] = {}
+    for alias, place in found:
+        written.setdefault(place, alias)
+    admin = tuple(written)
+    aliases = set(written.values())
     places: list[str] = []
-    for chain in place_chains(text, cut=_pos_cut):
-        places.extend(u for u in split_place(chain) if u and not SCOPE_WORD.match(u)
-                      and (u in _KNOWN_PLACES or _is_admin(u) or u in PROVINCES))
     orgs: list[str] = []
     terms: list[Term] = []
-    place_set = set(places)
-    for pair in _pos_cut(text):
-        word, flag = pair.word.strip(), pair.flag
+    place_set = aliases | {p.name for p in admin}
+    pairs = [(p.word.strip(), p.flag) for p in _pos_cut(text)]
+    for i, (word, flag) in enumerate(pairs):
         if not word or word in place_set or SCOPE_WORD.match(word):
             continue
+        if flag == "v" and i + 1 < len(pairs) and (pairs[i + 1][0][:1].isdigit() or pairs[i + 1][1] == "t"):
+            continue  # a verb that only introduces a date or figure (截至2023年, 到2025年) names nothing
         if word in _NATIONAL_WORDS:
             places.append(word)
             continue
-        if flag == "nt" or (flag in ("n", "nz", "j") and len(word) >= 3 and _ORG_SUFFIX.search(word) and not _is_admin(word)):
+        if flag == "nt" or (flag in ("n", "nz", "j") and len(word) >= 3 and _ORG_SUFFIX.search(word)):
             orgs.append(word)
-            continue
-        if flag == "ns" and (word in _KNOWN_PLACES or _is_admin(word) or word in PROVINCES):
-            if word not in places:
-                places.append(word)
             continue
         if len(word) < 2 or word in STOPWORDS or word in QUESTION_SCAFFOLD or not re.search(r"[\u4e00-\u9fffA-Za-z]", word):
             continue
@@ -138,11 +145,13 @@ def parse_constraints(question: str) -> Constraints:
             continue
         if len(word) == 2 and not _in_dictionary(word):
             continue  # an HMM fragment of a mis-cut phrase ("多少场文旅" → 场文), not a word of the question
-        if flag.startswith(_TOPIC_FLAGS) and not flag.startswith(("nrt", "ns", "nt")):
+        if flag.startswith(_TOPIC_FLAGS) and not flag.startswith(("nrt", "nt")):
             terms.append(Term(word, 0.5 if flag == "v" or flag == "a" else 1.0))
     parts = tuple(p.strip(" ，,。") for p in _PART_SPLIT.split(text) if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 2)
     return Constraints(
         question=question,
+        admin=admin,
+        admin_written=tuple(written[p] for p in admin),
         places=tuple(dict.fromkeys(places)),
         orgs=tuple(dict.fromkeys(orgs)),
         years=years,
@@ -157,11 +166,11 @@ def parse_constraints(question: str) -> Constraints:
 
 _PERCENT_ASK = re.compile(r"(?:增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨)(?:了)?(?:百分之|多少|几)(?![\u4e00-\u9fff]*?(?:元|人|个|家|项|吨|亩|台|套|件|户|所|辆))"
                           r"|增速|增幅|百分之多少|百分比|比重|占比|(?<![效])率(?:是|为|达到)?(?:多少|几)")
-_UNIT_ASK = re.compile(r"(?:多少|几)(?:个)?\s*([万亿千百]*(?:元|美元|人次|人|个|家|项|吨|亩|台套|台|套|件|户|所|辆|座|处|公里|千米|米|平方米|万平方米|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款))")
+_UNIT_ASK = re.compile(r"(?<!哪)(?:多少|几)\s*([万亿千百]*(?:元|美元|人次|人|个|家|项|吨|亩|台套|台|套|件|户|所|辆|座|处|公里|千米|米|平方米|万平方米|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款))")
 _MONEY_WORDS = re.compile(r"金额|资金|收入|支出|投资|总额|产值|生产总值|经费|预算|决算|拨款|税收|利润|营业额|销售额")
 
 
-_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人数|金额|资金|总额|收入|支出|投资额|经费)"
+_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人数|金额|资金|总额|收入|支出|投资额|投资|经费)"
                          r"(?:是|为|有|达到|达|约)?(?:多少|几)")
 
 
@@ -172,7 +181,9 @@ def expected_kinds(question: str) -> frozenset[str]:
     kinds: set[str] = set()
     unit = _UNIT_ASK.search(question)
     noun = _ASKED_NOUN.search(question)
-    if unit:
+    if "百分点" in question or "百分之" in question:
+        kinds.add("percent")
+    elif unit:
         u = unit.group(1)
         kinds.add("money" if u.endswith("元") else re.sub(r"^[万亿千百]+", "", u) or u)
     elif _PERCENT_ASK.search(question):
@@ -183,7 +194,7 @@ def expected_kinds(question: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
-_FIGURE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|个百分点|倍|成|[万亿千百]*(?:元|美元)|[万亿千百]*[\u4e00-\u9fff]{0,2})")
+_FIGURE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:余|多|来)?\s*(%|个百分点|倍|成|[万亿千百]*(?:元|美元)|[万亿千百]*[\u4e00-\u9fff]{0,2})")
 
 
 def figure_kinds(text: str) -> list[tuple[str, str]]:
@@ -201,6 +212,12 @@ def figure_kinds(text: str) -> list[tuple[str, str]]:
                 kind = stripped[:2]
         out.append((number.replace(",", ""), kind))
     return out
+
+
+def extract_numbers_of_kind(c: "Constraints", text: str) -> list[str]:
+    """The figures in an answer sentence of the kind the question asks (numbers of the question excluded)."""
+    asked = {n for n, _ in figure_kinds(c.question)}
+    return [n for n, kind in figure_kinds(text) if kind_matches(c.expects, kind) and n not in asked]
 
 
 def kind_matches(expected: frozenset[str], kind: str) -> bool:
@@ -253,10 +270,6 @@ def _place_in(place: str, text: str) -> bool:
     return normalize(place) in text or normalize(short_place(place)) in text
 
 
-def _same_place(a: str, b: str) -> bool:
-    return bool(a and b) and (a == b or short_place(a) == short_place(b))
-
-
 def _subsequence(short: str, long: str) -> bool:
     """"人社部" inside "人力资源和社会保障部": abbreviations keep their characters in order."""
     it = iter(long)
@@ -264,25 +277,29 @@ def _subsequence(short: str, long: str) -> bool:
 
 
 def check_passage(c: Constraints, chunk: Chunk, card: DocumentCard | None) -> Verdict:
-    """Place, organisation and year constraints against one passage, its headings and its card."""
+    """Place, organisation and year constraints against one passage, its headings and its card.
+
+    A place holds when the passage or its headings name it, when it is the card's place, or when it is
+    a parent of the card's place named together with it ("济南市长清区"); a city question is not
+    answered by a district's report, nor a district question by the city's."""
     verdict = Verdict(ok=True)
     own = normalize(f"{chunk.origin.section_path}\n{chunk.text}")
-    card_place = card.place if card else ""
-    card_full = card.place_full if card else ""
-    matched_own_place = any(_same_place(p, card_place) or (card_place and short_place(card_place) == p) for p in c.places)
-    for place in c.places:
-        if _place_in(place, own):
+    g = gazetteer()
+    card_code = card.place_code if card else ""
+    names_card_place = any(p.code == card_code for p in c.admin)
+    card_place = g.by_code.get(card_code) if card_code else None
+    for place, written in zip(c.admin, c.admin_written):
+        if normalize(written) in own or normalize(place.name) in own:
+            continue  # as the question writes it: 山东省 is not satisfied by 山东交通学院
+        if card_code and place.code == card_code:
             continue
-        if place in _NATIONAL_WORDS:
-            if card_place == NATIONAL:
-                continue
-        elif _same_place(place, card_place) or (card_place and normalize(short_place(card_place)) == normalize(place)):
+        if card_place is not None and names_card_place and g.is_within(card_place, place):
             continue
-        elif card_full and _place_in(place, normalize(card_full)) and matched_own_place:
-            continue  # "济南市长清区…": the parent is named alongside the document's own place
-        elif card is not None and _place_in(place, normalize(card.title)) and not _is_admin(place):
+        verdict.failed_places.append(place.name)
+    for word in c.places:  # 全国, 中国, 我国
+        if normalize(word) in own or (card is not None and card.place == NATIONAL):
             continue
-        verdict.failed_places.append(place)
+        verdict.failed_places.append(word)
     for org in c.orgs:
         where = own + (normalize(card.issuer + card.title) if card else "")
         if normalize(org) in where or (len(org) >= 2 and card is not None and _subsequence(org, card.issuer + card.title)):

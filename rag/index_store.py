@@ -162,6 +162,20 @@ class LoadedIndex:
             self._cards = {e.name: DocumentCard.from_dict(e.card) for e in self.manifest.documents.values()}
         return self._cards.get(doc)
 
+    def place_codes(self) -> set[str]:
+        """Adcodes of the places the documents are about, with their parents."""
+        from rag.places import gazetteer
+
+        g = gazetteer()
+        codes: set[str] = set()
+        for entry in self.manifest.documents.values():
+            code = (entry.card or {}).get("place_code") or ""
+            place = g.by_code.get(code)
+            if place is not None:
+                codes.add(code)
+                codes.update(p.code for p in g.parents(place))
+        return codes
+
     def dense_coverage(self) -> tuple[int, int]:
         """(live passages with vectors, live passages): below 100% while vectors are computed."""
         return len(self.dense), len(self.chunks)

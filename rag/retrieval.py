@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.constraints import check_passage, parse_constraints
+from rag.constraints import check_passage, parse_constraints, set_known_places
 from rag.dedup import collapse
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError, QueryError
@@ -40,6 +40,7 @@ class HybridRetriever:
         self.index = index
         self.embedder = embedder
         self.weights = weights
+        set_known_places(index.place_codes())
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid", filters: SearchFilter | None = None) -> list[Passage]:
         """Top-k passages; raises QueryError for an empty or punctuation-only question.
@@ -109,7 +110,7 @@ class HybridRetriever:
         """A passage whose place, organisation or year contradicts the question (a district figure for a
         city question, 2023 results for a 2022 question) ranks below every passage that satisfies it."""
         constraints = parse_constraints(query)
-        if not (constraints.places or constraints.orgs or constraints.has_time):
+        if not (constraints.admin or constraints.places or constraints.orgs or constraints.has_time):
             return
         top = sorted(fused, key=lambda r: -fused[r])[:CONSTRAINT_DEPTH]
         for row in top:

@@ -1,0 +1,102 @@
+"""The project's broad question sets: every evidence string is in its document, every key fact is in
+its evidence, unanswerable questions carry a trap class, and each set has a held-out part."""
+from __future__ import annotations
+
+import re
+import tarfile
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from eval.questions import load_questions
+from rag.ingest.tables import row_values
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SETS = ROOT / "eval" / "sets"
+TRAPS = {"other_place", "other_year", "not_stated", "near_miss"}
+
+
+def norm(s: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+
+
+def _raw_text(path: Path) -> str:
+    """The document's text as a plain extractor gives it (pypdf, the DOCX XML runs, HTML text)."""
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(p.extract_text() or "" for p in PdfReader(str(path)).pages)
+    if suffix == ".docx":
+        import zipfile
+
+        xml = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
+        runs = [re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>", p) for p in xml.split("</w:p>")]
+        return "\n".join("".join(r) for r in runs).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    if suffix in (".html", ".htm"):
+        from bs4 import BeautifulSoup
+
+        return BeautifulSoup(path.read_bytes(), "lxml").get_text("\n")
+    return path.read_text(encoding="utf-8")
+
+
+def _check(questions, text_of) -> None:
+    problems = []
+    for q in questions:
+        if q.unanswerable:
+            if q.answers or q.evidence or q.trap not in TRAPS:
+                problems.append(f"{q.id}: unanswerable needs a trap and no answers/evidence")
+            continue
+        text = text_of(q.doc)
+        for ev in q.evidence:
+            if norm(ev) not in text:
+                problems.append(f"{q.id}: evidence not in {q.doc}: {ev}")
+        for fact in q.answers:
+            if not any(norm(fact) in norm(ev) for ev in q.evidence):
+                problems.append(f"{q.id}: key fact {fact} not inside its evidence")
+    assert not problems, "\n".join(problems[:20])
+    assert {q.split for q in questions} == {"tune", "holdout"}
+    assert sum(q.unanswerable for q in questions) >= 0.2 * len(questions)
+
+
+def test_demo_set():
+    text = norm((ROOT / "data" / "changqing-2024-government-work-report.txt").read_text(encoding="utf-8"))
+    questions = load_questions(SETS / "demo.jsonl")
+    assert len(questions) >= 100
+    _check(questions, lambda doc: text)
+
+
+def test_real_documents_set():
+    cache: dict[str, str] = {}
+
+    def text_of(doc: str) -> str:
+        if doc not in cache:
+            cache[doc] = norm(_raw_text(SHARED / "corpus" / "real" / doc))
+        return cache[doc]
+
+    questions = load_questions(SETS / "real.jsonl")
+    assert len(questions) >= 130 and {q.doc for q in questions} >= {
+        "huaian-2024-gov-info-disclosure-annual-report.pdf", "mohrss-2022-2023-hr-social-security-bulletin.docx",
+        "shanghai-putuo-finance-2024-final-accounts.pdf", "shanxi-gov-2019-brand-silk-road-news.html"}
+    _check(questions, text_of)
+
+
+def test_laws_set():
+    listed = [l.strip() for l in (SETS / "laws_docs.txt").read_text(encoding="utf-8").splitlines() if l.strip()]
+    texts: dict[str, str] = {}
+    with tarfile.open(SHARED / "benchmarks" / "laws-cn.tar.xz") as tar:
+        for member in tar:
+            name = member.name.removeprefix("./")
+            if member.isfile() and name in listed:
+                texts[name] = norm(tar.extractfile(member).read().decode("utf-8"))
+    assert set(texts) == set(listed)
+    questions = load_questions(SETS / "laws.jsonl")
+    assert len(questions) >= 60 and all(q.doc in texts for q in questions if q.answerable)
+    _check(questions, lambda doc: texts[doc])
+
+
+def test_a_table_row_matches_evidence_by_its_cell_values():
+    row = "一般公共预算财政拨款基本支出决算表 | 科目编码：30102 | 科目名称：津贴补贴 | 决算数：1,238.58"
+    assert norm("".join(row_values(row) or [])) == norm("30102津贴补贴1,238.58")
