@@ -86,6 +86,9 @@ CSS = ICON_CSS + """
 .rag-src-meta { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: .8rem; color: var(--body-text-color-subdued);
   margin: 4px 0; }
 .rag-src-meta .rag-doc { color: var(--body-text-color); font-weight: 600; }
+.rag-src-meta .rag-suspicious { color: #b45309; font-weight: 600; }
+.rag-doc-card .rag-card-title { font-weight: 600; }
+.rag-doc-card .rag-card-sum { font-size: .8rem; color: var(--body-text-color-subdued); }
 .rag-src-text { margin: 4px 0 !important; padding: 0 0 0 10px !important; border-left: 2px solid var(--border-color-primary) !important;
   font-size: .92rem; line-height: 1.8; color: var(--body-text-color); font-style: normal; }
 mark.rag-hl { background: rgba(250, 204, 21, .38); color: inherit; padding: 1px 0; border-radius: 2px; }

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from rag.card import DocumentCard
 from rag.index_store import DocumentEntry
 from rag.indexing import IndexReport
 from rag.ingest.loaders import SUPPORTED_SUFFIXES
@@ -85,18 +86,27 @@ def documents_html(documents: dict[str, DocumentEntry], query: str | None = "") 
     needle = query.lower()
     shown = {k: d for k, d in documents.items() if not needle or needle in d.name.lower() or needle in k.lower()}
     rows = "".join(
-        f'<tr><td class="rag-doc-name" title="{esc(key)}">{icon("doc")}{esc(d.name)}</td><td class="num">{d.paragraphs}</td>'
+        f'<tr><td class="rag-doc-name" title="{esc(key)}">{icon("doc")}{esc(d.name)}</td><td class="rag-doc-card">{_card_html(d)}</td>'
+        f'<td class="num">{d.paragraphs}</td>'
         f'<td class="num">{len(d.chunk_ids)}</td><td class="rag-doc-time">{esc(d.indexed_at.replace("T", " "))}</td></tr>'
         for key, d in sorted(shown.items(), key=lambda kv: kv[1].name)
     )
     if not rows:
-        rows = f'<tr><td colspan="4" class="rag-docs-none">没有文件名包含「{esc(query)}」的文件</td></tr>'
+        rows = f'<tr><td colspan="5" class="rag-docs-none">没有文件名包含「{esc(query)}」的文件</td></tr>'
     total_paragraphs = sum(d.paragraphs for d in documents.values())
     return (
         f'<div class="rag-docs"><div class="rag-docs-sum">共 {len(documents)} 个文件、{total_paragraphs} 个段落</div>'
-        '<table><thead><tr><th>文件</th><th class="num">段落</th><th class="num">检索单元</th><th>索引时间</th></tr></thead>'
+        '<table><thead><tr><th>文件</th><th>文件卡片</th><th class="num">段落</th><th class="num">检索单元</th><th>索引时间</th></tr></thead>'
         f"<tbody>{rows}</tbody></table></div>"
     )
+
+
+def _card_html(entry: DocumentEntry) -> str:
+    """Title, then place · years · kind · issuer, as read at indexing (rag.card)."""
+    card = DocumentCard.from_dict(entry.card)
+    if card is None:
+        return ""
+    return f'<div class="rag-card-title">《{esc(card.title)}》</div><div class="rag-card-sum">{esc(card.summary())}</div>'
 
 
 def document_choices(documents: dict[str, DocumentEntry]) -> list[tuple[str, str]]:

@@ -179,6 +179,11 @@ def _meta_html(passage: Passage) -> str:
         bits.append(f'<span class="rag-sec" title="章节">§ {esc(origin.section_path)}</span>')
     if origin.page is not None:
         bits.append(f'<span class="rag-page">第 {esc(origin.page)} 页</span>')
+    if passage.chunk.context:  # the document card: place, year, title
+        bits.append(f'<span class="rag-card" title="文件卡片（地区 · 年份 · 标题）">{icon("info")}{esc(passage.chunk.context)}</span>')
+    if passage.suspicious:
+        bits.append('<span class="rag-suspicious" title="这段文字在向模型下达指令，只作为资料展示，不作为答案依据">'
+                    f'{icon("warn")}疑似指令文本，未用作答案依据</span>')
     return f'<div class="rag-src-meta">{"".join(bits)}</div>'
 
 
