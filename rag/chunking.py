@@ -18,7 +18,7 @@ def chunk_document(doc: Document, max_chars: int = 300, min_chars: int = 30, con
     `context` is the document card's line; it is part of each chunk's index text and of its id, so a
     changed card re-embeds the passages instead of reusing vectors computed without it."""
     pieces: list[tuple[str, Origin]] = []
-    for paragraph in merge_short_paragraphs(list(doc.paragraphs), max_chars, min_chars):
+    for paragraph in merge_short_paragraphs(join_list_items(list(doc.paragraphs), max_chars), max_chars, min_chars):
         # A table row is one passage whatever its length: cut, it would lose its headers or values.
         texts = [paragraph.text] if paragraph.origin.kind == "table" else split_paragraph(paragraph.text, max_chars, min_chars)
         for text in texts:
@@ -38,6 +38,25 @@ def chunk_id(doc_name: str, section: str, text: str, occurrence: int = 1) -> str
     """Content-derived id, so unchanged paragraphs keep their id (and cached vectors) across rebuilds."""
     payload = f"{doc_name}\x1f{section}\x1f{text}\x1f{occurrence}".encode("utf-8")
     return hashlib.sha256(payload).hexdigest()[:16]
+
+
+_INTRODUCES = re.compile(r"[：:]$")
+_ITEM = re.compile(r"^(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、|\d{1,2}[.．、](?!\d))")
+
+
+def join_list_items(paragraphs: list[Paragraph], max_chars: int) -> list[Paragraph]:
+    """A paragraph that ends with a colon keeps the numbered items that follow it ("第二十五条 …下列商品
+    除外：" + "（一）消费者定作的；" …): the items mean nothing without their lead. Joined while the
+    whole fits in `max_chars`; a longer list is split later at sentence ends as usual."""
+    out: list[Paragraph] = []
+    open_lead = False
+    for para in paragraphs:
+        if (open_lead and out and _ITEM.match(para.text) and _can_join(out[-1], para, max_chars * 2)):
+            out[-1] = _join(out[-1], para)
+            continue
+        out.append(para)
+        open_lead = bool(_INTRODUCES.search(para.text)) and para.origin.kind == "text"
+    return out
 
 
 def merge_short_paragraphs(paragraphs: list[Paragraph], max_chars: int, min_chars: int) -> list[Paragraph]:

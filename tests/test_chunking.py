@@ -53,3 +53,22 @@ def test_same_text_twice_gets_two_ids():
     doc = Document("d.txt", "h", (Paragraph("重复的段落内容足够长，超过下限。", origin),) * 2)
     ids = [c.chunk_id for c in chunk_document(doc, min_chars=5)]
     assert len(set(ids)) == 2
+
+
+def test_a_law_article_keeps_its_numbered_items(tmp_path):
+    """Real excerpt of 消费者权益保护法 (laws corpus, Markdown): the items are content, joined to their lead."""
+    from rag.ingest import read_document
+
+    law = tmp_path / "消费者权益保护法.md"
+    law.write_text(
+        "# 中华人民共和国消费者权益保护法\n\n## 第三章 经营者的义务\n\n"
+        "第二十五条 经营者采用网络、电视、电话、邮购等方式销售商品，消费者有权自收到商品之日起七日内退货，"
+        "且无需说明理由，但下列商品除外：\n\n（一）消费者定作的；\n\n（二）鲜活易腐的；\n\n"
+        "（三）在线下载或者消费者拆封的音像制品、计算机软件等数字化商品；\n\n（四）交付的报纸、期刊。\n\n"
+        "除前款所列商品外，其他根据商品性质并经消费者在购买时确认不宜退货的商品，不适用无理由退货。\n",
+        encoding="utf-8",
+    )
+    chunks = chunk_document(read_document(law))
+    article = next(c for c in chunks if c.text.startswith("第二十五条"))
+    assert "（一）消费者定作的；" in article.text and "（四）交付的报纸、期刊。" in article.text
+    assert all(not c.origin.section_path.endswith("期刊") for c in chunks)  # items are not headings

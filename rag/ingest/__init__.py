@@ -79,7 +79,8 @@ def read_document(path: Path, data: bytes | None = None, name: str | None = None
         data = read_bytes(path)
     doc_name = name or path.name
     blocks, meta = load_document(path, data)
-    paragraphs = assign_sections(blocks, doc_name)
+    # Markdown marks its headings up (# …); numbered lines inside it are content (law articles' items).
+    paragraphs = assign_sections(blocks, doc_name, infer_headings=path.suffix.lower() not in (".md", ".markdown"))
     if not paragraphs:
         raise IngestError("no paragraphs found")
     return Document(name=doc_name, content_hash=content_hash(data), paragraphs=tuple(paragraphs), meta=meta)

@@ -18,8 +18,12 @@ from rag.textnorm import normalize_for_match
 _MIN_DEDUP_CHARS = 12
 
 
-def assign_sections(blocks: list[Block], doc_name: str) -> list[Paragraph]:
-    """Walk the blocks in order, keep the heading stack, emit content paragraphs with their path."""
+def assign_sections(blocks: list[Block], doc_name: str, infer_headings: bool = True) -> list[Paragraph]:
+    """Walk the blocks in order, keep the heading stack, emit content paragraphs with their path.
+
+    With `infer_headings` off (Markdown, whose headings are marked up) numbered lines and lead sentences
+    stay content: a law's "（一）消费者定作的；" is an item of its article, not a section title. A
+    numbered line that ends with a clause mark (；，、) is such an item in any format."""
     tracker = SectionTracker()
     paragraphs: list[Paragraph] = []
     for i, block in enumerate(blocks):
@@ -31,6 +35,9 @@ def assign_sections(blocks: list[Block], doc_name: str) -> list[Paragraph]:
             continue
         if block.heading_level is not None:
             tracker.enter(Heading(block.heading_level, text))
+            continue
+        if not infer_headings or _is_list_item(text):
+            paragraphs.append(Paragraph(text=text, origin=Origin(doc=doc_name, section=tracker.path, page=block.page)))
             continue
         heading = numbered_heading(text)
         if heading:
@@ -50,6 +57,13 @@ def assign_sections(blocks: list[Block], doc_name: str) -> list[Paragraph]:
 
 _FIGURE = re.compile(r"\d(?:[\d,.]*\d)?\s*(?:%|万|亿|元|人|个|家|件|所|项|户|吨)")
 _CAPTION = re.compile(r"^(?:图|表|附表|附图)\s*\d+")
+
+
+_LIST_ITEM = re.compile(r"^[（(][一二三四五六七八九十\d]{1,3}[）)].*[；;，,、]$")
+
+
+def _is_list_item(text: str) -> bool:
+    return bool(_LIST_ITEM.match(text.strip()))
 
 
 def _is_fact_or_caption(text: str) -> bool:
