@@ -16,7 +16,6 @@ from typing import Callable
 from rag.constraints import (
     Constraints,
     check_passage,
-    extract_numbers_of_kind,
     figure_kinds,
     idf_weights,
     kind_matches,
@@ -169,6 +168,14 @@ def figure_attached(c: Constraints, number: str, passages: list[Passage], idf: d
                 if pattern.search(clause) and topic_coverage(c, normalize(clause), idf)[0] > 0.0:
                     return True
     return False
+
+
+_ASKS_FIGURE = re.compile(r"多少|几[个家项人次所处天年月条件名位]|多大|多高|多长|多久|比例|增长了?(?:多少|几)")
+
+
+def asks_for_figure(c: Constraints) -> bool:
+    """Does the question ask for a number ("多少", "几个", "增长多少")?"""
+    return bool(c.expects) or bool(_ASKS_FIGURE.search(c.question))
 
 
 def answer_states_kind(c: Constraints, text: str) -> bool:

@@ -19,6 +19,7 @@ from rag.answerability import (
     TOPIC_MIN,
     Gate,
     answer_states_kind,
+    asks_for_figure,
     best_clause,
     clause_sentence,
     extractive_answer,
@@ -26,7 +27,7 @@ from rag.answerability import (
     gate,
     source_mentions_topic,
 )
-from rag.constraints import extract_numbers_of_kind, normalize, topic_coverage
+from rag.constraints import extract_numbers_of_kind, figure_kinds, normalize, topic_coverage
 from rag.llm.client import ChatClient
 from rag.llm.factory import make_chat_client
 from rag.prompting import REFUSAL, answer_messages, condense_messages, is_refusal
@@ -204,6 +205,14 @@ class Answerer:
         claims = [s for s in answer.sentences if s.is_claim]
         supported = [s for s in claims if s.supported]
         text = answer.text
+        if not c.parts and supported and asks_for_figure(c):
+            # A small model often takes a neighbouring figure of the same passage (the fund's 30亿 for
+            # its 10亿, another count for this one). The sentence that states the asked quantity is the
+            # authority: when the answer shares no figure with it, the answer quotes that sentence.
+            clause = best_clause(c, pool, checked.idf)
+            said = {n for s in supported for n, _ in figure_kinds(s.text)} - {n for n, _ in figure_kinds(c.question)}
+            if clause is not None and said and not said & {n for n, _ in figure_kinds(clause.text)}:
+                return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
         if not c.parts and supported and not answer_states_kind(c, " ".join(s.text for s in supported)):
             # The model quoted another figure of the right passage (the amount for a rate, the target
             # for the result): answer with the sentence that states the asked quantity, if there is one.

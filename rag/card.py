@@ -41,7 +41,6 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})")
 _PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|区|县|旗|(?<=..)镇|(?<=..)乡|街道)$")
-_ETHNIC_AUTONOMY = re.compile(r"(?:[\u4e00-\u9fff]{1,4}族)+(?:自治州|自治县|自治区)$")
 _NATIONAL_BODY = re.compile(r"国务院|全国人民代表大会|中共中央|最高人民法院|最高人民检察院|^中华人民共和国|"
                             r"(?:^|[^\u4e00-\u9fff])(?:[\u4e00-\u9fff]{2,12}部|国家[\u4e00-\u9fff]{2,10}(?:局|委员会|总局))$")
 _ISSUER = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府|人民代表大会常务委员会|人民代表大会|统计局|财政局|调查队|"
@@ -171,77 +170,6 @@ def _kind(text: str) -> str:
 
 
 # --- place --------------------------------------------------------------------------------------
-
-def place_chains(text: str, cut=None) -> list[str]:
-    """Runs of adjacent place names (jieba `ns` or an administrative suffix): "济南市长清区", "黔东南州"."""
-    chains: list[str] = []
-    run: list[str] = []
-    pairs = [(p.word, p.flag) for p in (cut or posseg.cut)(_clean(text))]
-    merged: list[tuple[str, str]] = []
-    for word, flag in pairs:  # "章丘" + "区": a name jieba does not know, cut from its suffix
-        if merged and len(word) == 1 and word in "省市区县州旗盟" and merged[-1][1] in ("ns", "nr", "nz", "n", "j") \
-                and re.fullmatch(r"[\u4e00-\u9fff]{2,6}", merged[-1][0]) and not _PLACE_SUFFIX.search(merged[-1][0]):
-            merged[-1] = (merged[-1][0] + word, "ns")
-        else:
-            merged.append((word, flag))
-    for word, flag in merged:
-        lead = _ORG_LEAD.match(word) if flag in ("nt", "n") and len(word) >= 5 else None
-        if lead:  # jieba keeps "山西省人民政府" as one organisation word
-            run.append(lead.group(1))
-            chains.append("".join(run))
-            run = []
-            continue
-        is_place = (flag == "ns" and len(word) >= 2) or (
-            flag in ("n", "nz", "nt", "j") and 3 <= len(word) <= 12 and _PLACE_SUFFIX.search(word)
-            and not SCOPE_WORD.match(word)
-            and not re.search(r"(?:小区|社区|园区|景区|城区|辖区|片区|矿区|校区|街区|开发区|示范区|功能区|试验区|集聚区|产业区)$", word)
-        )
-        if is_place and word != "中华人民共和国":
-            run.append(word)
-            continue
-        if run:
-            chains.append("".join(run))
-            run = []
-    if run:
-        chains.append("".join(run))
-    return chains
-
-
-def _is_admin(name: str) -> bool:
-    """An administrative name has at least two characters before its suffix (城市, 城区 are not places)."""
-    return len(name) >= 3 and bool(_PLACE_SUFFIX.search(name))
-
-
-def _last_unit(chain: str) -> str:
-    """The most specific unit of a chain: "济南市长清区" → "长清区"."""
-    units = split_place(chain)
-    return units[-1] if units else chain
-
-
-def split_place(chain: str) -> list[str]:
-    """"山东省济南市长清区" → [山东省, 济南市, 长清区] (jieba's own cut keeps the units apart)."""
-    units = [w for w in jieba.lcut(chain) if w.strip()]
-    merged: list[str] = []
-    for unit in units:
-        if merged and not _is_admin(merged[-1]) and not _is_known_short(merged[-1]):
-            merged[-1] += unit
-        else:
-            merged.append(unit)
-    return merged or [chain]
-
-
-def _is_known_short(word: str) -> bool:
-    return len(word) >= 2 and any(p.flag == "ns" for p in posseg.cut(word)) and len(list(jieba.cut(word))) == 1
-
-
-def short_place(name: str) -> str:
-    """"长清区" → "长清", "恩施土家族苗族自治州" → "恩施"; names of two characters stay as they are."""
-    stripped = _ETHNIC_AUTONOMY.sub("", name)
-    if stripped != name and len(stripped) >= 2:
-        return stripped
-    stripped = _PLACE_SUFFIX.sub("", name)
-    return stripped if len(stripped) >= 2 else name
-
 
 def _place(title: str, ev: _Evidence) -> tuple[str, str, str]:
     """(full official name, most specific unit, adcode): the most specific administrative place named in

@@ -20,7 +20,7 @@ from functools import lru_cache
 import jieba
 import jieba.posseg as posseg
 
-from rag.card import NATIONAL, SCOPE_WORD, DocumentCard, short_place
+from rag.card import NATIONAL, SCOPE_WORD, DocumentCard
 from rag.places import Place, gazetteer
 from rag.schema import Chunk
 from rag.tokenizer import QUESTION_SCAFFOLD, STOPWORDS, ensure_jieba
@@ -264,10 +264,6 @@ def target_years(c: Constraints, card: DocumentCard | None) -> set[int]:
     if c.relative and card is not None and card.year:
         targets |= {card.year + off for off in c.relative}
     return targets
-
-
-def _place_in(place: str, text: str) -> bool:
-    return normalize(place) in text or normalize(short_place(place)) in text
 
 
 def _subsequence(short: str, long: str) -> bool:
