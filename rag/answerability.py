@@ -186,7 +186,8 @@ def answer_states_kind(c: Constraints, text: str) -> bool:
 
 
 def clause_sentence(clause: Clause) -> str:
-    sentence = clause.text.rstrip("；;，,、")
+    """The quoted sentence with its marker; a table row reads as "科目名称：工会经费，决算数：24.42"."""
+    sentence = clause.text.replace(" | ", "，").rstrip("；;，,、")
     if not sentence.endswith(("。", "！", "？", "!", "?")):
         sentence += "。"
     return f"{sentence}[{clause.marker}]"

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.schema import Citation, Passage
-from rag.textnorm import extract_numbers, normalize_for_match
+from rag.textnorm import extract_numbers, normalize_for_match, strip_thousands_separators
 
 _MARKER = re.compile(r"\[\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*\]|【\s*(\d{1,2})\s*】")
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\s*(?:\[\s*\d{1,2}(?:\s*[,，、]\s*\d{1,2})*\s*\]|【\s*\d{1,2}\s*】))*")
@@ -88,7 +88,7 @@ def _sentence_spans(answer: str) -> list[tuple[str, str]]:
 def check_answer(answer: str, passages: list[Passage], question: str = "", repair: bool = True) -> CheckedAnswer:
     """Check each sentence; with `repair`, an uncited sentence gets the passage that holds all its numbers."""
     by_marker = {i: p for i, p in enumerate(passages, start=1)}
-    haystacks = {i: normalize_for_match(p.chunk.index_text) for i, p in by_marker.items()}
+    haystacks = {i: _haystack(p) for i, p in by_marker.items()}
     passage_grams = {i: _bigrams(hay) for i, hay in haystacks.items()}  # once per answer, not per sentence
     question_numbers = set(extract_numbers(question))
     sentences: list[SentenceCheck] = []
@@ -167,8 +167,24 @@ def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
+_UNIT_DECLARED = re.compile(r"(?:单位[:：]|[（(])\s*(万|亿)(?:元|人|吨|亩|户|件)?")
+
+
+def _haystack(passage: Passage) -> str:
+    """What a cited passage can support: its index text without thousands separators (tables write
+    2,940.05, answers 2940.05), plus a scaled copy of its bare figures when it declares its unit
+    ("（单位：万元）" over a table row: the row's 13.58 is 13.58万)."""
+    text = strip_thousands_separators(normalize_for_match(passage.chunk.index_text))
+    unit = _UNIT_DECLARED.search(text)
+    if unit:
+        scaled = re.sub(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d.%万亿])", lambda m: m.group(1) + unit.group(1), text)
+        text = text + "\n" + scaled
+    return text
+
+
 def _number_in(number: str, haystack: str) -> bool:
     """Whole-number match: 30.24 matches 30.24亿元 but 2 does not match 2375 and 0.5 not 10.5."""
+    number = number.replace(",", "")
     pattern = rf"(?<![\d.]){re.escape(number)}(?![\d])"
     if re.search(pattern, haystack):
         return True

@@ -170,7 +170,7 @@ _UNIT_ASK = re.compile(r"(?<!哪)(?:多少|几)\s*([万亿千百]*(?:元|美元|
 _MONEY_WORDS = re.compile(r"金额|资金|收入|支出|投资|总额|产值|生产总值|经费|预算|决算|拨款|税收|利润|营业额|销售额")
 
 
-_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人数|金额|资金|总额|收入|支出|投资额|投资|经费)"
+_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人数|额|资金|收入|支出|投资|经费)"
                          r"(?:是|为|有|达到|达|约)?(?:多少|几)")
 
 
@@ -266,6 +266,21 @@ def target_years(c: Constraints, card: DocumentCard | None) -> set[int]:
     return targets
 
 
+def _names_itself(place: Place, written: str, text: str, g) -> bool:
+    """Does the text speak of this place itself, not merely qualify a smaller one with it?
+    "上海市普陀区财政局" names 普陀区; it says nothing about 上海市 as a whole."""
+    for form in dict.fromkeys((normalize(written), normalize(place.name))):
+        start = text.find(form)
+        while start >= 0:
+            after = g.find(text[start + len(form) : start + len(form) + 16])
+            follows = text[start + len(form) : start + len(form) + 16]
+            qualified = after and follows.startswith(after[0][0]) and g.is_within(after[0][1], place)
+            if not qualified:
+                return True
+            start = text.find(form, start + 1)
+    return False
+
+
 def _subsequence(short: str, long: str) -> bool:
     """"人社部" inside "人力资源和社会保障部": abbreviations keep their characters in order."""
     it = iter(long)
@@ -285,7 +300,7 @@ def check_passage(c: Constraints, chunk: Chunk, card: DocumentCard | None) -> Ve
     names_card_place = any(p.code == card_code for p in c.admin)
     card_place = g.by_code.get(card_code) if card_code else None
     for place, written in zip(c.admin, c.admin_written):
-        if normalize(written) in own or normalize(place.name) in own:
+        if _names_itself(place, written, own, g):
             continue  # as the question writes it: 山东省 is not satisfied by 山东交通学院
         if card_code and place.code == card_code:
             continue

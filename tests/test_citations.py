@@ -59,3 +59,16 @@ def test_an_uncited_figure_is_attached_to_the_passage_that_holds_it():
 def test_whole_numbers_only():
     checked = check_answer("增长2%。[1]", [REVENUE])  # "2" occurs inside 29.2 and 12.2 but is not there
     assert not checked.citations[0].supported
+
+
+def test_a_table_row_supports_figures_in_its_declared_unit():
+    """Real row of the Putuo accounts: the caption says 单位：万元, the answer says 13.58万元 and 1238.58万元."""
+    from rag.citations import check_answer
+    from rag.schema import Chunk, Origin, Passage
+
+    row = ("一般公共预算财政拨款基本支出决算表（单位：万元） | 科目名称：办公设备购置 | 决算数：13.58 | "
+           "科目名称：津贴补贴 | 决算数：1,238.58")
+    passage = Passage(Chunk("t", row, Origin("putuo.pdf", kind="table")), score=1.0)
+    checked = check_answer("办公设备购置决算13.58万元，津贴补贴1238.58万元。[1]", [passage])
+    assert checked.sentences[0].supported and not checked.flagged
+    assert check_answer("办公设备购置决算13.58亿元。[1]", [passage]).flagged  # the magnitude still counts
