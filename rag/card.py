@@ -48,7 +48,7 @@ _ISSUER = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府|人民代表大会
 _ORG_LEAD = re.compile(r"^((?:[\u4e00-\u9fff]{2,6}?(?:省|自治区|市|自治州|州|地区|盟|区|县|旗))+)"
                        r"(?:人民政府|人民代表大会|人大|政府|财政局|统计局|[\u4e00-\u9fff]{1,8}(?:局|厅|委员会|办公室))")
 # Scope words that refer to the document's own place ("全区" in a district's report).
-SCOPE_WORD = re.compile(r"^(?:全|本|我|该)(?:省|市|州|区|县|旗|镇|乡|国)$")
+SCOPE_WORD = re.compile(r"^(?:全|本|我|该)(?:省|市|州|区|县|旗|镇|乡)$")  # 全国 is a constraint: the nation
 
 
 @dataclass(frozen=True)
