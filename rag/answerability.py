@@ -105,8 +105,9 @@ def source_mentions_topic(c: Constraints, passage: Passage, idf: dict[str, float
 @dataclass(frozen=True)
 class Clause:
     marker: int
-    text: str
+    text: str  # the whole sentence, quoted with its context
     score: float
+    focus: str = ""  # the comma clause that states the asked quantity
 
 
 def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
@@ -135,7 +136,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     continue
                 score = share + own + (0.1 if figures else 0.0)
                 if best is None or score > best.score:
-                    best = Clause(marker, sentence, score)
+                    best = Clause(marker, sentence, score, focus=clause)
     return best
 
 

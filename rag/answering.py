@@ -211,7 +211,7 @@ class Answerer:
             # authority: when the answer shares no figure with it, the answer quotes that sentence.
             clause = best_clause(c, pool, checked.idf)
             said = {n for s in supported for n, _ in figure_kinds(s.text)} - {n for n, _ in figure_kinds(c.question)}
-            if clause is not None and said and not said & {n for n, _ in figure_kinds(clause.text)}:
+            if clause is not None and said and not said & {n for n, _ in figure_kinds(clause.focus or clause.text)}:
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
         if not c.parts and supported and not answer_states_kind(c, " ".join(s.text for s in supported)):
             # The model quoted another figure of the right passage (the amount for a rate, the target

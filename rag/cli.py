@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=None, help="number of passages (default RAG_TOP_K)")
     p.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _filter_args(p)
     p.set_defaults(handler=cmd_search)
 
     p = sub.add_parser("ask", help="answer a question with citations")
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=None)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-stream", action="store_true", help="print the answer only when complete")
+    _filter_args(p)
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser("serve", help="start the web chat")
@@ -63,10 +65,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _service(settings: Settings):
+def _filter_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--doc", help="search only this document (its key, file name or name without extension)")
+    p.add_argument("--under", metavar="FOLDER", help="search only documents under this folder (e.g. 社会法)")
+    p.add_argument("--year", help="search only documents of these years: 2021, 2019-2021, 2019-, -2021")
+
+
+def _service(settings: Settings, args: argparse.Namespace | None = None):
+    from rag.filters import make_filter
     from rag.service import RagService
 
-    return RagService(settings)
+    service = RagService(settings)
+    if args is not None and any(getattr(args, name, None) for name in ("doc", "under", "year")):
+        service.filters = make_filter(args.doc, args.under, args.year)  # bad input: QueryError, one line
+    return service
 
 
 def _ensure_index(service) -> None:
@@ -80,9 +92,22 @@ def _ensure_index(service) -> None:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(settings)
     paths = args.paths or [settings.data_dir]
-    report = service.index(paths, rebuild=args.rebuild, remove=args.remove)
+    report = service.index(paths, rebuild=args.rebuild, remove=args.remove, embed=False)
+    pending = report.pending
+    report.pending = 0
     for line in report.summary_lines():
         print(line)
+    if pending:
+        print(f"keyword search finds the new text now; computing vectors for {pending} passages "
+              "(Ctrl+C is safe: the next `python -m rag index` resumes)", flush=True)
+        try:
+            state = service.embed_now()
+        except KeyboardInterrupt:
+            progress = service.embedding_progress()
+            print(f"\nstopped: {progress['embedded']}/{progress['passages']} passages have vectors; "
+                  "run `python -m rag index` to resume", file=sys.stderr)
+            return 130
+        print(f"vectors: {state.done} passages embedded")
     if report.failed and not report.documents:
         return 1
     return 0
@@ -101,14 +126,16 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    service = _service(settings)
+    service = _service(settings, args)
     _ensure_index(service)
     service.retriever()  # load models and index first: the timing below is the search alone
     started = time.perf_counter()
     passages = service.search(args.question, args.k, mode=args.mode)
     elapsed = (time.perf_counter() - started) * 1000
     if args.json:
-        print(json.dumps({"question": args.question, "passages": [p.to_json() for p in passages],
+        print(json.dumps({"question": args.question,
+                          "passages": [{**p.to_json(), **({"also_in": p.also_in} if p.also_in else {})}
+                                       for p in passages],
                           "timings_ms": {"retrieval": round(elapsed, 1)}}, ensure_ascii=False, indent=1))
         return 0
     if not passages:
@@ -116,14 +143,17 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     for p in passages:
         origin = p.chunk.origin
         print(f"[{p.rank}] score={p.score:.4f}  {origin.doc} · {origin.section_path or '—'} · 第{origin.page or '?'}页")
-        print(f"    {p.text}\n")
+        print(f"    {p.text}")
+        if p.also_in:
+            print(f"    同见于：{'、'.join(p.also_in)}")
+        print()
     return 0
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.answer_cli import run_ask
 
-    service = _service(settings)
+    service = _service(settings, args)
     _ensure_index(service)
     return run_ask(service, args)
 

@@ -18,6 +18,7 @@ from typing import Callable
 from rag.schema import Chunk
 
 NEAR_DUPLICATE = 0.8
+SCAN_FACTOR, SCAN_MIN = 4, 30  # candidates looked at: duplicates ranked further down are not listed
 MIN_CHARS = 12  # very short passages ("第一章 总则") repeat everywhere and are not worth collapsing
 _ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千0-9]+条")
 _DROP = re.compile(r"[\W_]+", re.UNICODE)
@@ -45,7 +46,7 @@ def collapse(order: list[int], chunk: Callable[[int], Chunk], k: int,
              recency: Callable[[str], tuple] | None = None) -> list[tuple[int, list[str]]]:
     """The first k groups of `order` (rows, best first) as (row to show, other documents' names)."""
     groups: list[Group] = []
-    for row in order:
+    for row in order[: max(SCAN_FACTOR * k, SCAN_MIN)]:
         c = chunk(row)
         key = normalise(c.text)
         grams = trigrams(key)

@@ -10,6 +10,7 @@ writes only a manifest: unchanged passages are never re-tokenised or rewritten.
 from __future__ import annotations
 
 import contextlib
+import functools
 import fcntl
 import json
 import os
@@ -33,6 +34,7 @@ FORMAT_VERSION = 3  # 3: segments + manifest versions; 2: one folder per version
 TOKENIZER_ID = "jieba-bigram-v2"
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
+RECENT_CHUNKS = 4096
 KEEP_VERSIONS = 2  # the live one and its predecessor (a reader may still be loading it)
 
 
@@ -93,6 +95,7 @@ class ChunkView:
         self._segments = segments
         self._locals = live_locals
         self._starts = np.cumsum([0] + [len(rows) for rows in live_locals])
+        self._cached = functools.lru_cache(maxsize=RECENT_CHUNKS)(self._load)
 
     def locate(self, row: int) -> tuple[int, int]:
         if row < 0:
@@ -103,7 +106,12 @@ class ChunkView:
         return part, int(self._locals[part][row - self._starts[part]])
 
     def __getitem__(self, row: int) -> Chunk:
-        part, local = self.locate(int(row))
+        """Parsed on demand; the last few thousand are kept (thread-safe LRU), as one search reads the same
+        candidates in several steps (year scope, constraints, duplicates)."""
+        return self._cached(int(row))
+
+    def _load(self, row: int) -> Chunk:
+        part, local = self.locate(row)
         return self._segments[part].chunk(local)
 
     def __len__(self) -> int:

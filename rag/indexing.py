@@ -322,7 +322,9 @@ def embed_pending(
         return state
     slug = manifest.slug
     todo = [(name, int(info["rows"]), manifest.embedded(name)) for name, info in manifest.segments.items()]
-    todo = [(n, rows, done) for n, rows, done in todo if done < rows]
+    # Newest segments first: a document just added gets its vectors in seconds even while a large
+    # backlog (a whole corpus) is still being embedded.
+    todo = [(n, rows, done) for n, rows, done in reversed(todo) if done < rows]
     state.done, state.total, state.started, state.running, state.error = 0, sum(r - d for _, r, d in todo), \
         time.perf_counter(), True, ""
     last_commit = time.perf_counter()
@@ -350,11 +352,10 @@ def embed_pending(
                     if seeds is not None:
                         have = [r for r in range(lo, hi) if seeds[1][r]]
                         vectors[[r - lo for r in have]] = seeds[0][have]
-                    for start in range(0, len(need), settings.embedder_batch_size):
-                        batch = need[start:start + settings.embedder_batch_size]
-                        vectors[[r - lo for r in batch]] = embedder.embed_documents(
-                            [segment.chunk(r).index_text for r in batch])
-                        report.embedded += len(batch)
+                    if need:  # one call per block: the embedder sorts by length and batches inside it
+                        vectors[[r - lo for r in need]] = embedder.embed_documents(
+                            [segment.chunk(r).index_text for r in need])
+                        report.embedded += len(need)
                     segment.write_block(slug, block, vectors)
                     state.done += hi - lo
                     bar.update(hi - lo)

@@ -36,10 +36,12 @@ class FusionWeights:
 class HybridRetriever:
     """Searches one loaded index snapshot; thread-safe for concurrent readers (no shared mutable state)."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, weights: FusionWeights = FusionWeights()) -> None:
+    def __init__(self, index: LoadedIndex, embedder: Embedder, weights: FusionWeights = FusionWeights(),
+                 filters: SearchFilter | None = None) -> None:
         self.index = index
         self.embedder = embedder
         self.weights = weights
+        self.filters = filters  # used when a search passes none (`ask --doc …` reaches retrieval through Answerer)
         set_known_places(index.place_codes())
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid", filters: SearchFilter | None = None) -> list[Passage]:
@@ -49,6 +51,7 @@ class HybridRetriever:
         query = check_query(query)
         if not self.index.chunks:
             raise IndexStateError("the index is empty: add documents first (python -m rag index PATH, or upload in the web chat)")
+        filters = filters if filters is not None else self.filters
         allow = allowed_rows(filters, self.index.manifest.documents, self.index.doc_rows, len(self.index.chunks))
         depth = max(CANDIDATE_DEPTH, 2 * k)  # independent of k, so asking for more never reorders the top
         ranked: dict[str, list[tuple[int, float]]] = {}

