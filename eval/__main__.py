@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=["all", "tune", "holdout"], default="all",
                    help="run only one part of the set (tune on `tune`, report `holdout` beside it)")
     p.add_argument("--cmrc", type=Path, help="SQuAD-style JSON (e.g. CMRC 2018): retrieval benchmark")
-    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--limit", type=int, help="only N questions, spread evenly over the set (CMRC: the first N)")
     p.add_argument("--cmrc-answers", type=int, default=200,
                    help="CMRC answer mode: N questions answered with their context indexed, then with it held out")
     return p
@@ -55,6 +55,9 @@ def _questions(args: argparse.Namespace, settings) -> int:
     questions = load_questions(args.questions)
     if args.split != "all":
         questions = [q for q in questions if q.split == args.split]
+    if args.limit:
+        step = max(len(questions) / args.limit, 1.0)  # spread over the set, so every type is sampled
+        questions = [questions[int(i * step)] for i in range(min(args.limit, len(questions)))]
     docs = list(args.docs or [])
     if args.docs_tar or args.doc_list:
         if not (args.docs_tar and args.doc_list):
