@@ -26,6 +26,7 @@ from rag.constraints import (
 from rag.card import DocumentCard
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
+from rag.textnorm import arabic_figures
 
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 _INSTRUCTION = re.compile(
@@ -163,7 +164,7 @@ def figure_attached(c: Constraints, number: str, passages: list[Passage], idf: d
     plain = number.replace(",", "")
     pattern = re.compile(rf"(?<![\d.]){re.escape(plain)}(?![\d])")
     for passage in passages:
-        text = passage.text.replace(",", "")
+        text = arabic_figures(passage.text.replace(",", ""))
         for match in _SENTENCE.finditer(text):
             for clause in _COMMA.split(match.group()):
                 if pattern.search(clause) and topic_coverage(c, normalize(clause), idf)[0] > 0.0:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.schema import Citation, Passage
-from rag.textnorm import extract_numbers, normalize_for_match, strip_thousands_separators
+from rag.textnorm import arabic_figures, extract_numbers, normalize_for_match, strip_thousands_separators
 
 _MARKER = re.compile(r"\[\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*\]|【\s*(\d{1,2})\s*】")
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\s*(?:\[\s*\d{1,2}(?:\s*[,，、]\s*\d{1,2})*\s*\]|【\s*\d{1,2}\s*】))*")
@@ -175,6 +175,9 @@ def _haystack(passage: Passage) -> str:
     2,940.05, answers 2940.05), plus a scaled copy of its bare figures when it declares its unit
     ("（单位：万元）" over a table row: the row's 13.58 is 13.58万)."""
     text = strip_thousands_separators(normalize_for_match(passage.chunk.index_text))
+    figures = arabic_figures(text)  # 一小时, 三十日 support 1小时, 30日
+    if figures != text:
+        text = text + "\n" + figures
     unit = _UNIT_DECLARED.search(text)
     if unit:
         scaled = re.sub(r"(?<![\d.])(\d+(?:\.\d+)?)(?![\d.%万亿])", lambda m: m.group(1) + unit.group(1), text)

@@ -23,6 +23,7 @@ import jieba.posseg as posseg
 from rag.card import NATIONAL, SCOPE_WORD, DocumentCard
 from rag.places import Place, gazetteer
 from rag.schema import Chunk
+from rag.textnorm import arabic_figures
 from rag.tokenizer import QUESTION_SCAFFOLD, STOPWORDS, ensure_jieba
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)")
@@ -200,7 +201,7 @@ _FIGURE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:余|多|来)?\s*(%|个百
 def figure_kinds(text: str) -> list[tuple[str, str]]:
     """(number, kind) for each figure: "30.24亿元" → money, "29.2%" → percent, "10个" → 个."""
     out = []
-    for number, unit in _FIGURE.findall(unicodedata.normalize("NFKC", text)):
+    for number, unit in _FIGURE.findall(arabic_figures(unicodedata.normalize("NFKC", text))):
         if unit in ("%", "个百分点", "倍", "成"):
             kind = "percent"
         elif unit.endswith("元") or unit.endswith(("万元", "亿元")):

@@ -95,3 +95,45 @@ _THOUSANDS = re.compile(r"(?<![\d.])(\d{1,3})((?:,\d{3})+)(?=\.\d|(?!\d))")
 def strip_thousands_separators(text: str) -> str:
     """`2,940.05` → `2940.05` (tables write separators, prose does not): for matching, not display."""
     return _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), text)
+
+
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_NUM = "零〇一二两三四五六七八九十百千"
+# A Chinese numeral counts as a figure only before a unit or classifier (三十日, 二十二周岁, 五十元, 三百万元),
+# after 百分之, or in 三分之二: "一般", "统一" and the ordinal "第一章" stay words.
+_CN_FIGURE = re.compile(
+    rf"(?<![第{_CN_NUM}])([{_CN_NUM}]+)(?=[万亿]?(?:个月|个工作日|周岁|小时|分钟|公里|平方米|年|月|日|天|岁|元|条|个|人|次|倍|项|件|家|名|台|辆|米|亩|吨|周|层|票|部|所|座|处|张|份|户|起|例|宗|批|类|级|款))"
+)
+_CN_PERCENT = re.compile(rf"百分之([{_CN_NUM}]+)")
+_CN_FRACTION = re.compile(rf"([{_CN_NUM}]+)分之([{_CN_NUM}]+)")
+
+
+def cn_numeral_value(text: str) -> int | None:
+    """二十二 → 22, 三百 → 300, 一百零五 → 105, 二〇二三 → 2023; None if it is not a numeral."""
+    if not text or any(ch not in _CN_DIGIT and ch not in _CN_UNIT for ch in text):
+        return None
+    if not any(ch in _CN_UNIT for ch in text):
+        return int("".join(str(_CN_DIGIT[ch]) for ch in text))
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGIT:
+            digit = _CN_DIGIT[ch]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNIT[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def arabic_figures(text: str) -> str:
+    """Laws and bulletins write figures in Chinese (七日, 二十二周岁, 百分之十, 三分之二, 三百万元): the same
+    text with those figures in Arabic digits, for checking figures, never for display."""
+    def number(match: re.Match[str], template: str = "{}") -> str:
+        value = cn_numeral_value(match.group(1))
+        return match.group(0) if value is None else template.format(value)
+
+    text = _CN_PERCENT.sub(lambda m: number(m, "{}%"), text)
+    text = _CN_FRACTION.sub(
+        lambda m: f"{cn_numeral_value(m.group(2))}/{cn_numeral_value(m.group(1))}"
+        if cn_numeral_value(m.group(1)) and cn_numeral_value(m.group(2)) is not None else m.group(0), text)
+    return _CN_FIGURE.sub(number, text)

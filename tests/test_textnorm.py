@@ -35,3 +35,16 @@ def test_match_form_is_nfkc_without_whitespace():
 
 def test_sentences_split_at_chinese_ends():
     assert split_sentences("第一句。第二句！第三句？") == ["第一句。", "第二句！", "第三句？"]
+
+
+def test_chinese_figures_become_arabic_only_where_they_are_figures():
+    from rag.textnorm import arabic_figures
+
+    # real wording of the laws corpus (体育法, 上海市生活垃圾管理条例, 民法典, 物业管理条例)
+    assert arabic_figures("每天参加体育锻炼的时间不少于一小时") == "每天参加体育锻炼的时间不少于1小时"
+    assert arabic_figures("处五十元以上二百元以下罚款") == "处50元以上200元以下罚款"
+    assert arabic_figures("男不得早于二十二周岁") == "男不得早于22周岁"
+    assert arabic_figures("占建筑物总面积三分之二以上") == "占建筑物总面积2/3以上"
+    assert arabic_figures("可以处三百万元以下的罚款") == "可以处300万元以下的罚款"
+    for words in ("第一章 一般规定", "统一管理", "一些"):
+        assert arabic_figures(words) == words

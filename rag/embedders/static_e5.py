@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -40,25 +41,36 @@ def distill_static(st_folder: Path, target: Path, dims: int = DIMS) -> Path:
     model = AutoModel.from_pretrained(str(st_folder)).eval()
     size = tokenizer.get_vocab_size()
     bos, eos = tokenizer.token_to_id("<s>"), tokenizer.token_to_id("</s>")
-    out = np.zeros((size, model.config.hidden_size), dtype=np.float32)
+    kept = np.array(sorted(i for tok, i in tokenizer.get_vocab().items() if _useful(tok)), dtype=np.int64)
+    out = np.zeros((len(kept), model.config.hidden_size), dtype=np.float32)
     with torch.no_grad():
-        for start in range(0, size, BATCH):
-            ids = torch.arange(start, min(start + BATCH, size))
+        for start in range(0, len(kept), BATCH):
+            ids = torch.from_numpy(kept[start:start + BATCH])
             batch = torch.stack([torch.full_like(ids, bos), ids, torch.full_like(ids, eos)], dim=1)
             hidden = model(input_ids=batch, attention_mask=torch.ones_like(batch)).last_hidden_state
             out[start:start + len(ids)] = hidden.mean(dim=1).numpy()
     centred = out - out.mean(axis=0)
-    _, _, components = np.linalg.svd(centred[:: max(size // 50_000, 1)], full_matrices=False)
-    reduced = centred @ components[:dims].T
-    rank = np.arange(size) + 2.0  # sentencepiece ids are roughly in frequency order
-    proba = (1 / rank) / (1 / rank).sum()
-    reduced *= (SIF / (SIF + proba))[:, None]
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    rank = kept + 2.0  # sentencepiece ids are roughly in frequency order
+    proba = (1 / rank) / (1 / (np.arange(size) + 2.0)).sum()
+    reduced = np.zeros((size, dims), dtype=np.float32)  # tokens left out look up a zero vector
+    reduced[kept] = (centred @ components[:dims].T) * (SIF / (SIF + proba))[:, None]
     from model2vec import StaticModel
 
     target.mkdir(parents=True, exist_ok=True)
     StaticModel(vectors=reduced.astype(np.float32), tokenizer=tokenizer, normalize=True).save_pretrained(str(target))
     (target / DONE).write_text(json.dumps({"teacher": st_folder.name, "dims": dims, "sif": SIF}))
     return target
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_SHORT_ASCII = re.compile(r"^▁?[\x21-\x7e]{1,4}$")
+
+
+def _useful(token: str) -> bool:
+    """Chinese characters and words, digits, punctuation and short Latin pieces (units, abbreviations):
+    about 40k of e5's 250k tokens, the rest being other scripts. Distilling only these is 6× faster."""
+    return bool(_CJK.search(token) or _SHORT_ASCII.match(token))
 
 
 class StaticE5Embedder:

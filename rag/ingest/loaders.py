@@ -38,6 +38,7 @@ def load_document(path: Path, data: bytes) -> tuple[list[Block], SourceMeta]:
         blocks = text_blocks(decode_text(data))
     elif suffix in (".md", ".markdown"):
         blocks = markdown_blocks(decode_text(data))
+        meta = SourceMeta(title=markdown_title(blocks))
     elif suffix == ".pdf":
         blocks, meta = pdf_document(path)
     elif suffix == ".docx":
@@ -102,6 +103,16 @@ def text_blocks(text: str) -> list[Block]:
 
 
 # --- Markdown -------------------------------------------------------------------------------------
+
+
+def markdown_title(blocks: list[Block]) -> str:
+    """The level-1 headings before any content: "# 中华人民共和国民法典" + "# 婚姻家庭编" is one title."""
+    parts: list[str] = []
+    for block in blocks:
+        if block.heading_level != 1:
+            break
+        parts.append(block.text)
+    return " ".join(parts)
 
 
 def markdown_blocks(text: str) -> list[Block]:
