@@ -267,15 +267,18 @@ def target_years(c: Constraints, card: DocumentCard | None) -> set[int]:
     return targets
 
 
-def _names_itself(place: Place, written: str, text: str, g) -> bool:
-    """Does the text speak of this place itself, not merely qualify a smaller one with it?
-    "上海市普陀区财政局" names 普陀区; it says nothing about 上海市 as a whole."""
+def _names_itself(place: Place, written: str, text: str, g, card_place: Place | None) -> bool:
+    """Does the text speak of this place itself, not merely qualify the document's own place with it?
+    In 普陀区's accounts "上海市普陀区财政局" says nothing about 上海市 as a whole; in 长清区's report
+    "甘肃广河县" does speak of 甘肃 (the question asks which county of it)."""
     for form in dict.fromkeys((normalize(written), normalize(place.name))):
         start = text.find(form)
         while start >= 0:
             after = g.find(text[start + len(form) : start + len(form) + 16])
             follows = text[start + len(form) : start + len(form) + 16]
-            qualified = after and follows.startswith(after[0][0]) and g.is_within(after[0][1], place)
+            child = after[0][1] if after and follows.startswith(after[0][0]) else None
+            qualified = (child is not None and g.is_within(child, place) and card_place is not None
+                         and (child.code == card_place.code or g.is_within(card_place, child)))
             if not qualified:
                 return True
             start = text.find(form, start + 1)
@@ -301,7 +304,7 @@ def check_passage(c: Constraints, chunk: Chunk, card: DocumentCard | None) -> Ve
     names_card_place = any(p.code == card_code for p in c.admin)
     card_place = g.by_code.get(card_code) if card_code else None
     for place, written in zip(c.admin, c.admin_written):
-        if _names_itself(place, written, own, g):
+        if _names_itself(place, written, own, g, card_place):
             continue  # as the question writes it: 山东省 is not satisfied by 山东交通学院
         if card_code and place.code == card_code:
             continue
