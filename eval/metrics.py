@@ -48,6 +48,21 @@ def split_sentences(answer: str) -> list[str]:
 # ---------------------------------------------------------------- per-question measures
 
 
+def _forms(text: str) -> list[str]:
+    """A passage as matched against evidence: its text, and for a table row its flattened cells
+    (values in order) and its header line followed by its values — the two ways a PDF extractor
+    flattens a table. Separators ignored."""
+    from rag.ingest.tables import row_cells
+
+    out = [normalize(text)]
+    cells = row_cells(text)
+    if cells is not None:
+        values = "".join(v for _, v in cells)
+        headers = "".join(h.split("·")[-1] for h, _ in cells if h)
+        out += [normalize(values), normalize(headers + values)]
+    return out
+
+
 def evidence_rank(passage_texts: Sequence[str], evidence: Sequence[str]) -> int | None:
     """Smallest k whose top-k passages together hold every evidence string (1-based); None if never.
 
@@ -55,20 +70,7 @@ def evidence_rank(passage_texts: Sequence[str], evidence: Sequence[str]) -> int 
     """
     if not evidence:
         return None
-    from rag.ingest.tables import row_cells
-
-    def forms(text: str) -> list[str]:
-        # A table row passage also matches as its flattened cells (values in order), and as its header
-        # line followed by its values: the two ways a PDF extractor flattens a table. Separators ignored.
-        out = [normalize(text)]
-        cells = row_cells(text)
-        if cells is not None:
-            values = "".join(v for _, v in cells)
-            headers = "".join(h.split("·")[-1] for h, _ in cells if h)
-            out += [normalize(values), normalize(headers + values)]
-        return out
-
-    normalised = [forms(t) for t in passage_texts]
+    normalised = [_forms(t) for t in passage_texts]
     worst = 0
     for ev in evidence:
         needle = normalize(ev)
@@ -92,8 +94,8 @@ def answer_is_correct(answer: str, facts: Sequence[str], refused: bool) -> bool:
 
 def cites_evidence(citation_text: str, evidence: Sequence[str]) -> bool:
     """A citation is precise when its passage holds at least one of the question's evidence strings."""
-    norm_text = normalize(citation_text)
-    return any(normalize(ev) in norm_text for ev in evidence)
+    forms = _forms(citation_text)
+    return any(normalize(ev) in form for ev in evidence for form in forms)
 
 
 def latency_stats(timings: Iterable[Mapping[str, float]]) -> dict[str, dict[str, float]]:
