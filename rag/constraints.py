@@ -30,7 +30,7 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)")
 _COMPARED_YEAR = re.compile(r"(?:比|较|与|同比|相比|对比)\s*((?:19|20)\d{2})\s*年")
 _QUESTION_COMPARED = re.compile(r"(?:比|较)\s*((?:19|20)\d{2})\s*年|(?:和|与|同)\s*((?:19|20)\d{2})\s*年(?:度)?\s*(?:相比|比|对比)")
 _RELATIVE = {"前年": -2, "去年": -1, "上年": -1, "上一年": -1, "今年": 0, "本年": 0, "当年": 0, "明年": 1, "下一年": 1}
-_NATIONAL_WORDS = frozenset({"全国", "中国", "我国", "国家", "中华人民共和国"})
+_NATIONAL_WORDS = frozenset({"全国", "中国", "我国", "中华人民共和国"})  # not 国家: "哪些国家" asks for countries
 _ORG_SUFFIX = re.compile(r"(?:部|局|厅|委|委员会|办公室|办|院|署|会|所|中心|集团|公司|银行|大学|学校|医院)$")
 # POS tags whose words can name the quantity asked ("一般公共预算收入", "试用期", "签约").
 _TOPIC_FLAGS = ("n", "nz", "vn", "an", "j", "l", "i", "eng", "nr", "v", "a")
