@@ -25,7 +25,7 @@ from rag.schema import Document
 jieba.setLogLevel(logging.WARNING)
 
 NATIONAL = "全国"
-CARD_VERSION = 3
+CARD_VERSION = 4
 
 # Kinds by what their titles say, most specific first.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -105,6 +105,7 @@ class _Evidence:
     headings: list[str] = field(default_factory=list)
     body: list[str] = field(default_factory=list)
     file_stem: str = ""
+    front: list[str] = field(default_factory=list)  # cover lines, stated source, first headings
 
 
 def build_card(doc: Document) -> DocumentCard:
@@ -141,12 +142,13 @@ def _gather(doc: Document) -> _Evidence:
             if h not in headings:
                 headings.append(h)
     first = [_clean(p.text) for p in paragraphs[:6]]
-    head = [_clean(x) for x in (*doc.meta.cover_lines, doc.meta.source) if x] + headings[:3] + first
+    front = [_clean(x) for x in (*doc.meta.cover_lines, doc.meta.source) if x] + headings[:3]
+    head = front + first
     title = _clean(doc.meta.title) or _title_from([*doc.meta.cover_lines, *headings[:2], *(p.text for p in paragraphs[:4])])
     if not title:
         title = stem
     body = [p.text for p in paragraphs]
-    return _Evidence(title=title[:120], head=head, headings=headings, body=body, file_stem=stem)
+    return _Evidence(title=title[:120], head=head, headings=headings, body=body, file_stem=stem, front=front)
 
 
 def _title_from(lines: list[str]) -> str:
@@ -202,7 +204,7 @@ def _issuer(ev: _Evidence, place_full: str, kind: str) -> str:
     """A body named in the title or cover: place names followed by an organisation ("上海市普陀区财政局")."""
     if kind == "政府工作报告" and place_full:
         return f"{place_full}人民政府"
-    for text in (ev.title, *ev.head[:8]):
+    for text in (ev.title, *ev.front):  # the title, cover, stated source and first headings, not the body
         if re.fullmatch(r"中华人民共和国[\u4e00-\u9fff]{2,20}(?:部|委员会|总局|局|署|院)", text):
             return text
         run: list[str] = []
