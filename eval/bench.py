@@ -123,7 +123,8 @@ def _run(args: argparse.Namespace, work: Path) -> int:
     recall = _recall(service, questions)
     if recall:
         print(f"law questions over this index ({recall['n']} answerable, hybrid with the vectors above): "
-              f"recall@1 {recall[1]:.1%}, recall@5 {recall[5]:.1%}")
+              f"recall@1 {recall[1]:.1%}, recall@5 {recall[5]:.1%}; search p50 {recall['p50']:.0f} ms, "
+              f"p95 {recall['p95']:.0f} ms")
     added = _add_one(service, corpus, work)
     print(f"one new document: searchable by keyword {added['searchable_s']:.2f} s after add_files was called "
           f"(found at rank {added['rank']}); its vectors {added['embedded_s']:.1f} s after")
@@ -220,12 +221,15 @@ def _recall(service: RagService, questions) -> dict:
     answerable = [q for q in questions if q.answerable and q.evidence and (not q.doc or Path(q.doc).name in indexed)]
     if not answerable:
         return {}
-    ranks = []
+    ranks, latencies = [], []
     for q in answerable:
+        started = time.perf_counter()
         passages = service.search(q.question, 5)
+        latencies.append((time.perf_counter() - started) * 1000)
         ranks.append(evidence_rank([p.text for p in passages], q.evidence))
     return {"n": len(answerable), 1: sum(r == 1 for r in ranks) / len(ranks),
-            5: sum(r is not None and r <= 5 for r in ranks) / len(ranks)}
+            5: sum(r is not None and r <= 5 for r in ranks) / len(ranks),
+            "p50": statistics.median(latencies), "p95": float(np.percentile(latencies, 95))}
 
 
 def _add_one(service: RagService, corpus: Path, work: Path) -> dict:
