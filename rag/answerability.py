@@ -80,7 +80,7 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
         else:
             reason = "没有检索到相关段落"
         return Gate(c, [], refusal=reason, suspicious=suspicious, idf=idf, card_of=index.card)
-    best, missing = max((topic_coverage(c, normalize(p.chunk.index_text), idf) for p in pool), key=lambda t: t[0])
+    best, missing = max((topic_coverage(c, normalize(p.chunk.check_text), idf) for p in pool), key=lambda t: t[0])
     if best < TOPIC_MIN:
         words = "、".join(f"「{w}」" for w in missing[:3])
         return Gate(c, [], refusal=f"文件中没有提到{words}", suspicious=suspicious, idf=idf, set_aside=set_aside,
@@ -97,7 +97,7 @@ def _idf(c: Constraints, index: LoadedIndex) -> dict[str, float]:
 
 
 def source_mentions_topic(c: Constraints, passage: Passage, idf: dict[str, float]) -> tuple[bool, list[str]]:
-    share, missing = topic_coverage(c, normalize(passage.chunk.index_text), idf)
+    share, missing = topic_coverage(c, normalize(passage.chunk.check_text), idf)
     return share >= TOPIC_MIN, missing
 
 

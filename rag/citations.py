@@ -174,7 +174,7 @@ def _haystack(passage: Passage) -> str:
     """What a cited passage can support: its index text without thousands separators (tables write
     2,940.05, answers 2940.05), plus a scaled copy of its bare figures when it declares its unit
     ("（单位：万元）" over a table row: the row's 13.58 is 13.58万)."""
-    text = strip_thousands_separators(normalize_for_match(passage.chunk.index_text))
+    text = strip_thousands_separators(normalize_for_match(passage.chunk.check_text))
     figures = arabic_figures(text)  # 一小时, 三十日 support 1小时, 30日
     if figures != text:
         text = text + "\n" + figures

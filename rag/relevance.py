@@ -25,5 +25,5 @@ def question_coverage(question: str, passages: list[Passage], index: LoadedIndex
     total = max(len(index.chunks), 1)
     df = index.sparse.document_frequencies(list(words))
     idf = {w: math.log(1 + (total - df[w] + 0.5) / (df[w] + 0.5)) for w in words}
-    context = "".join(normalize_for_match(p.chunk.index_text) for p in passages)
+    context = "".join(normalize_for_match(p.chunk.check_text) for p in passages)
     return sum(idf[w] for w in words if w in context) / (sum(idf.values()) or 1.0)

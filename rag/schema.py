@@ -63,8 +63,17 @@ class Chunk:
 
     @property
     def index_text(self) -> str:
-        """Card line + heading path + paragraph: the document names the place and year, the headings
-        carry context ("2023年工作回顾") the paragraph omits."""
+        """Heading path + paragraph: what BM25 and the embedder see; headings carry context
+        ("2023年工作回顾") the paragraph omits. The card line is left out on purpose: measured, it
+        lowered recall@1 (dev 96.8% → 93.5% BM25, real documents 88.2% → 87.3%) because every passage of a
+        document shares it; place and year route questions through the constraint checks instead."""
+        heading = self.origin.section_path
+        return f"{heading}\n{self.text}" if heading else self.text
+
+    @property
+    def check_text(self) -> str:
+        """Card line + heading path + paragraph: what answer checks may rely on (the document names
+        the place, year and title its paragraphs leave out)."""
         return "\n".join(part for part in (self.context, self.origin.section_path, self.text) if part)
 
     def to_dict(self) -> dict[str, Any]:
