@@ -271,7 +271,7 @@ def _embedder_speeds(args: argparse.Namespace, settings, files: list[Path]) -> i
     for path in files[::max(len(files) // 200, 1)]:  # spread over the corpus: laws, cases, local rules
         document = read_document(path)
         context = build_card(document).context_line()
-        texts.extend(c.index_text for c in chunk_document(document, settings.chunk_max_chars,
+        texts.extend(c.embed_text for c in chunk_document(document, settings.chunk_max_chars,
                                                           settings.chunk_min_chars, context=context)[:20])
         if len(texts) >= args.sample:
             break

@@ -25,7 +25,7 @@ from rag.schema import Document
 jieba.setLogLevel(logging.WARNING)
 
 NATIONAL = "全国"
-CARD_VERSION = 5  # 5: card line out of the index text (re-reads documents indexed before)
+CARD_VERSION = 6  # 6: card line in the embedded text only, not in BM25 (re-reads documents indexed before)
 
 # Kinds by what their titles say, most specific first.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (

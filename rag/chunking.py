@@ -26,7 +26,7 @@ def chunk_document(doc: Document, max_chars: int = 300, min_chars: int = 30, con
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for text, origin in pieces:
-        section = f"{context}\x1d{origin.section_path}" if context else origin.section_path  # \x1d: index text without the card line
+        section = f"{context}\x1c{origin.section_path}" if context else origin.section_path  # \x1c: card line embedded, not in BM25
         base = chunk_id(doc.name, section, text)
         seen[base] = seen.get(base, 0) + 1
         cid = base if seen[base] == 1 else chunk_id(doc.name, section, text, seen[base])

@@ -354,7 +354,7 @@ def embed_pending(
                         vectors[[r - lo for r in have]] = seeds[0][have]
                     if need:  # one call per block: the embedder sorts by length and batches inside it
                         vectors[[r - lo for r in need]] = embedder.embed_documents(
-                            [segment.chunk(r).index_text for r in need])
+                            [segment.chunk(r).embed_text for r in need])
                         report.embedded += len(need)
                     segment.write_block(slug, block, vectors)
                     state.done += hi - lo

@@ -63,12 +63,17 @@ class Chunk:
 
     @property
     def index_text(self) -> str:
-        """Heading path + paragraph: what BM25 and the embedder see; headings carry context
-        ("2023年工作回顾") the paragraph omits. The card line is left out on purpose: measured, it
-        lowered recall@1 (dev 96.8% → 93.5% BM25, real documents 88.2% → 87.3%) because every passage of a
-        document shares it; place and year route questions through the constraint checks instead."""
+        """Heading path + paragraph: what BM25 sees; headings carry context ("2023年工作回顾") the
+        paragraph omits. The card line is left out: measured, it lowered BM25 recall@1 (dev 96.8% →
+        93.5%, real documents 88.2% → 87.3%) because every passage of a document shares its words."""
         heading = self.origin.section_path
         return f"{heading}\n{self.text}" if heading else self.text
+
+    @property
+    def embed_text(self) -> str:
+        """Card line + heading path + paragraph: what the embedder sees. Across documents the card line
+        tells a passage's place and year apart (real documents, hybrid recall@1 82.4% → 86.3% with it)."""
+        return self.check_text
 
     @property
     def check_text(self) -> str:

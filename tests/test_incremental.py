@@ -85,7 +85,7 @@ def test_text_is_searchable_before_vectors_and_embedding_resumes_after_an_interr
     assert index.dense_coverage() == (report.chunks, report.chunks)
     vectors = index.dense.parts[0][0].vectors  # rows computed before and after the interruption line up
     for row in (0, BLOCK_ROWS - 1, BLOCK_ROWS, report.chunks - 1):
-        assert np.allclose(vectors[row], real([index.chunks[row].index_text])[0])
+        assert np.allclose(vectors[row], real([index.chunks[row].embed_text])[0])  # card line + heading + text
 
 
 def test_an_updated_document_reuses_the_vectors_of_its_unchanged_passages(tmp_settings):
