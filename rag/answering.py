@@ -194,10 +194,9 @@ class Answerer:
         for sentence in answer.sentences:
             if sentence.is_claim and sentence.supported:
                 cited = [pool[m - 1] for m in sentence.markers]
-                off_topic = [p for p in cited if not source_mentions_topic(c, p, checked.idf)[0]]
-                if off_topic and len(off_topic) == len(cited):
-                    missing = source_mentions_topic(c, off_topic[0], checked.idf)[1]
-                    sentence.missing_topic = missing or ["问题所问的指标"]
+                mentions = [source_mentions_topic(c, p, checked.idf) for p in cited]
+                if not any(ok for ok, _ in mentions):
+                    sentence.missing_topic = mentions[0][1] or ["问题所问的指标"]
                 elif c.expects and not c.parts:
                     figures = extract_numbers_of_kind(c, sentence.text)
                     if figures and not any(figure_attached(c, n, cited, checked.idf) for n in figures):

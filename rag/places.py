@@ -163,6 +163,7 @@ def _boundaries(text: str, tokenizer=None) -> set[int]:
     return bounds
 
 
+@lru_cache(maxsize=8192)
 def _is_common_word(alias: str, tokenizer=None) -> bool:
     """和平, 开发: jieba's own dictionary knows them as something other than a place name (the
     caller's tokenizer may have the place names added, so the stock dictionary is asked)."""
