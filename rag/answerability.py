@@ -27,6 +27,7 @@ from rag.card import DocumentCard
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
 from rag.textnorm import arabic_figures
+from rag.titles import bracketed_names, similar_name
 
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 _INSTRUCTION = re.compile(
@@ -80,6 +81,12 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
         else:
             reason = "没有检索到相关段落"
         return Gate(c, [], refusal=reason, suspicious=suspicious, idf=idf, card_of=index.card)
+    unknown = [n for n in bracketed_names(question) if not index.titles().knows(n)
+               and not any(similar_name(n, normalize(p.chunk.check_text)) for p in pool)]
+    if unknown:
+        # "《上海市公共场所控制吸烟条例》规定…" when the library holds no such document: another
+        # document's rule on the same topic is not an answer.
+        return Gate(c, [], refusal=f"文件库中没有《{unknown[0]}》", suspicious=suspicious, idf=idf, card_of=index.card)
     best, missing = max((topic_coverage(c, normalize(p.chunk.check_text), idf) for p in pool), key=lambda t: t[0])
     if best < TOPIC_MIN:
         words = "、".join(f"「{w}」" for w in missing[:3])
@@ -185,6 +192,16 @@ def answer_states_kind(c: Constraints, text: str) -> bool:
     if not c.expects:
         return True
     return any(kind_matches(c.expects, kind) for _, kind in figure_kinds(text))
+
+
+_FILLER = re.compile(r"\[\d+\]|[的是了在为有和与及其中等。，、；：！？“”（）()《》\s]")
+
+
+def restates_question(question: str, answer: str) -> bool:
+    """Does the answer only repeat the question's words ("结对的是哪个县？" → "结对的是甘肃。")? An answer
+    must add something of its own (a name, a figure, a place) to answer anything."""
+    asked = set(normalize(question))
+    return sum(ch not in asked for ch in _FILLER.sub("", normalize(answer))) < 2
 
 
 def clause_sentence(clause: Clause) -> str:

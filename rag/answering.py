@@ -25,6 +25,7 @@ from rag.answerability import (
     extractive_answer,
     figure_attached,
     gate,
+    restates_question,
     source_mentions_topic,
 )
 from rag.constraints import extract_numbers_of_kind, figure_kinds, normalize, topic_coverage
@@ -219,10 +220,24 @@ class Answerer:
             if clause is not None:
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
             supported = []
+        if not c.parts and supported and restates_question(c.question, " ".join(s.text for s in supported)):
+            # "结对的是哪个县？" → "结对的是甘肃。": nothing asked is answered; quote the stating sentence.
+            clause = best_clause(c, pool, checked.idf)
+            if clause is not None and not restates_question(c.question, clause.text):
+                return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
         if c.parts:
             text, supported = self._complete_parts(c, text, supported, pool, checked)
         if not supported:
             reasons = "；".join(dict.fromkeys(s.flag_reason for s in claims if s.flag_reason)) or "所引资料没有给出所问的数据"
+            fallback = extractive_answer(checked) if llm != "extractive" else ""
+            if fallback and not is_refusal(fallback):
+                # The gate found a clause that states the asked quantity; the model's reply could not be
+                # verified (a wrong marker, an invented figure): quote that clause instead of refusing.
+                quoted = self._finish(fallback, "extractive", "", base, checked.pool, checked)
+                if not quoted.refused:
+                    quoted.llm = llm
+                    quoted.notice = _join(notice, f"大模型的回答无法在文件中核实（{reasons}），改为直接引用原文中对应的句子。")
+                    return quoted
             return Answer(text=REFUSAL, refused=True, llm=llm, notice=_join(notice, f"回答无法在文件中核实（{reasons}），已改为拒答。"), **base)
         if text != answer.text:
             answer = check_answer(text, pool, question=base["standalone_question"], repair=False)
@@ -243,7 +258,8 @@ class Answerer:
                 continue
             clause = best_clause(pc, pool, checked.idf, checked.card_of)
             if clause is not None:
-                if clause.text not in text and clause_sentence(clause) not in additions:
+                quoted = normalize_for_match(re.sub(r"\[\d+\]", "", clause_sentence(clause)))
+                if quoted not in normalize_for_match(re.sub(r"\[\d+\]", "", text)) and clause_sentence(clause) not in additions:
                     additions.append(clause_sentence(clause))
             elif not covered:
                 additions.append(f"文件中没有给出「{'、'.join(t.word for t in pc.terms[:3])}」的数据。")

@@ -23,6 +23,7 @@ import jieba.posseg as posseg
 from rag.card import NATIONAL, SCOPE_WORD, DocumentCard
 from rag.places import Place, gazetteer
 from rag.schema import Chunk
+from rag.synonyms import synonyms
 from rag.textnorm import arabic_figures
 from rag.tokenizer import QUESTION_SCAFFOLD, STOPWORDS, ensure_jieba
 
@@ -148,6 +149,8 @@ def parse_constraints(question: str) -> Constraints:
             continue  # an HMM fragment of a mis-cut phrase ("多少场文旅" → 场文), not a word of the question
         if flag.startswith(_TOPIC_FLAGS) and not flag.startswith(("nrt", "nt")):
             terms.append(Term(word, 0.5 if flag == "v" or flag == "a" else 1.0))
+        elif flag == "t" and word not in _RELATIVE:
+            terms.append(Term(word, 0.5))  # 春节, 年初(预算), 夜间: what the question is about; 去年/今年 are years
     parts = tuple(p.strip(" ，,。") for p in _PART_SPLIT.split(text) if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 2)
     return Constraints(
         question=question,
@@ -167,7 +170,7 @@ def parse_constraints(question: str) -> Constraints:
 
 _PERCENT_ASK = re.compile(r"(?:增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨)(?:了)?(?:百分之|多少|几)(?![\u4e00-\u9fff]*?(?:元|人|个|家|项|吨|亩|台|套|件|户|所|辆))"
                           r"|增速|增幅|百分之多少|百分比|比重|占比|(?<![效])率(?:是|为|达到)?(?:多少|几)")
-_UNIT_ASK = re.compile(r"(?<!哪)(?:多少|几)\s*([万亿千百]*(?:元|美元|人次|人|个|家|项|吨|亩|台套|台|套|件|户|所|辆|座|处|公里|千米|米|平方米|万平方米|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款))")
+_UNIT_ASK = re.compile(r"(?<!哪)(?:多少|几)\s*([万亿千百]*(?:元|美元|人次|人|个|家|项|吨标准煤|吨|亩|台套|台|套|件|户|所|辆|座|处|平方公里|公里|千米|立方米|平方米|米|公顷|千瓦时|千瓦|兆瓦|标箱|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款|支|只|头|株|棵|篇|部|本|份|起|宗|例|门|眼|盏|根|块|层|届|期|轮|列|队))")
 _MONEY_WORDS = re.compile(r"金额|资金|收入|支出|投资|总额|产值|生产总值|经费|预算|决算|拨款|税收|利润|营业额|销售额")
 
 
@@ -333,12 +336,18 @@ def check_passage(c: Constraints, chunk: Chunk, card: DocumentCard | None) -> Ve
     return verdict
 
 
+SYNONYM_SHARE = 0.8  # a thesaurus synonym (开支 → 支出) counts, a little less than the word itself
+
+
 def term_covered(term: str, haystack: str) -> float:
-    """1 when the word occurs; otherwise the share of its character bigrams that do (jieba may cut
+    """1 when the word occurs; a little less when a synonym does (people ask in everyday words what a
+    report states formally); otherwise the share of its character bigrams that occur (jieba may cut
     question and passage differently: 可支配收入 / 支配收入), counted only from half up."""
     word = normalize(term)
     if word in haystack:
         return 1.0
+    if any(s in haystack for s in synonyms(word)):
+        return SYNONYM_SHARE
     if len(word) < 3:
         return 0.0
     grams = [word[i : i + 2] for i in range(len(word) - 1)]

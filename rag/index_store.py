@@ -24,6 +24,7 @@ from typing import Iterator
 import numpy as np
 
 from rag.card import DocumentCard
+from rag.titles import TitleIndex
 from rag.errors import IndexStateError
 from rag.schema import Chunk
 from rag.segments import SEGMENTS_DIR, Segment, embedder_slug, fsync_dir
@@ -169,6 +170,12 @@ class LoadedIndex:
         if not hasattr(self, "_cards"):
             self._cards = {e.name: DocumentCard.from_dict(e.card) for e in self.manifest.documents.values()}
         return self._cards.get(doc)
+
+    def titles(self) -> TitleIndex:
+        """Title variants of every document, so a question that names a law finds that law first."""
+        if not hasattr(self, "_titles"):
+            self._titles = TitleIndex((key, (e.card or {}).get("title") or "") for key, e in self.manifest.documents.items())
+        return self._titles
 
     def place_codes(self) -> set[str]:
         """Adcodes of the places the documents are about, with their parents."""

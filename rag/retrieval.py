@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from rag.constraints import check_passage, parse_constraints, set_known_places
 from rag.dedup import collapse
 from rag.embedders.base import Embedder
@@ -31,6 +33,7 @@ class FusionWeights:
     year_scope: bool = True
     constraints: bool = True  # passages of another place/year than the question's go below the rest
     dedup: bool = True  # near-identical passages of several documents shown once (rag.dedup)
+    titles: bool = True  # a document the question names by title is searched as a second route
 
 
 class HybridRetriever:
@@ -55,13 +58,33 @@ class HybridRetriever:
         allow = allowed_rows(filters, self.index.manifest.documents, self.index.doc_rows, len(self.index.chunks))
         depth = max(CANDIDATE_DEPTH, 2 * k)  # independent of k, so asking for more never reorders the top
         ranked: dict[str, list[tuple[int, float]]] = {}
-        if mode in ("hybrid", "bm25"):
-            ranked["bm25"] = [(h.row, h.score) for h in self.index.sparse.search(tokenize(query), depth, allow)]
-        if mode in ("hybrid", "dense"):
-            vector = self.embedder.embed_query(query)
-            ranked["dense"] = [(h.row, h.score) for h in self.index.dense.search(vector, depth, allow)]
         weights = {"bm25": self.weights.bm25, "dense": self.weights.dense} if mode == "hybrid" else {mode: 1.0}
+        named = self._named_rows(query, allow) if self.weights.titles else None
+        tokens = tokenize(query)
+        vector = self.embedder.embed_query(query) if mode in ("hybrid", "dense") else None
+        for route, mask in (("", allow), ("title:", named)):
+            if route and mask is None:
+                continue
+            if mode in ("hybrid", "bm25"):
+                ranked[route + "bm25"] = [(h.row, h.score) for h in self.index.sparse.search(tokens, depth, mask)]
+            if vector is not None:
+                ranked[route + "dense"] = [(h.row, h.score) for h in self.index.dense.search(vector, depth, mask)]
+        for name in list(ranked):
+            if name.startswith("title:"):
+                weights[name] = weights[name.removeprefix("title:")]
         return self._fuse(ranked, weights, k, query)
+
+    def _named_rows(self, query: str, allow: np.ndarray | None) -> np.ndarray | None:
+        """Rows of the documents the question names by title ("劳动合同法规定…"): searched as a second
+        route, so that law's passages compete first without hiding the rest of the library."""
+        keys = self.index.titles().named(query)
+        rows = [self.index.doc_rows[key] for key in keys if key in self.index.doc_rows]
+        if not rows or len(keys) == len(self.index.manifest.documents):
+            return None
+        mask = np.zeros(len(self.index.chunks), dtype=bool)
+        for start, end in rows:
+            mask[start:end] = True
+        return mask if allow is None else mask & allow
 
     def _fuse(
         self, ranked: dict[str, list[tuple[int, float]]], weights: dict[str, float], k: int, query: str

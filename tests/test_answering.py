@@ -57,8 +57,16 @@ def test_a_model_refusal_is_a_refusal(demo_service):
 def test_an_invented_number_never_reaches_the_user_as_fact(demo_service):
     with StubOpenAIServer("invented_number") as server:
         answer = _answerer(demo_service, server.base_url).ask(QUESTION)
-    assert answer.refused and "88.88" not in answer.text
-    assert "无法在文件中核实" in answer.notice
+    assert "88.88" not in answer.text and "无法在文件中核实" in answer.notice
+    # the document's own sentence replaces the unverifiable reply (a refusal only when none states it)
+    assert not answer.refused and "30.24亿元" in answer.text and answer.citations[0].supported
+
+
+def test_a_reply_that_only_repeats_the_question_is_replaced_by_the_stating_sentence(demo_service):
+    with StubOpenAIServer("restate") as server:
+        answer = _answerer(demo_service, server.base_url).ask("长清东西部协作结对的是甘肃哪个县？")
+    assert "广河县" in answer.text and answer.citations[0].supported
+    assert "直接引用原文" in answer.notice
 
 
 def test_a_marker_to_no_passage_is_dropped(demo_service):
@@ -68,10 +76,11 @@ def test_a_marker_to_no_passage_is_dropped(demo_service):
     assert all(1 <= c.marker <= len(answer.passages) for c in answer.citations)
 
 
-def test_injected_instructions_in_a_reply_without_sources_become_a_refusal(demo_service):
+def test_injected_instructions_in_a_reply_without_sources_never_reach_the_user(demo_service):
     with StubOpenAIServer("injected") as server:
         answer = _answerer(demo_service, server.base_url).ask(QUESTION)
-    assert answer.refused and "999" not in answer.text
+    assert "999" not in answer.text and "忽略" not in answer.text
+    assert not answer.refused and "30.24亿元" in answer.text and answer.citations[0].supported
 
 
 @pytest.mark.parametrize("behaviour", ["http_500", "empty", "malformed"])

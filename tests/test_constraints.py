@@ -154,3 +154,33 @@ def test_renamed_divisions_and_brands():
     assert parse_constraints("章丘区2023年空气优良天数有多少天？").admin_written == ("章丘区",)  # 章丘市 in the table
     assert parse_constraints("长安新能源客车项目的总投资是多少？").admin == ()  # a brand, not 西安's 长安区
     assert parse_constraints("2023年长清有多少家企业进入全市民营企业100强？").admin_written == ("长清",)
+
+
+def test_everyday_words_match_their_formal_synonyms_in_a_source():
+    from rag.constraints import term_covered
+
+    assert term_covered("开支", "公用经费支出压减20%") > 0.5  # 开支 → 支出 (同义词词林)
+    assert term_covered("用来", "主要用于委托中介机构开展审计") > 0.5  # 用来 → 用于
+    assert term_covered("登记", "城镇调查失业率5.2%") == 0.0  # a near miss stays a miss
+
+
+def test_classifiers_beyond_the_common_ones_set_the_asked_kind():
+    from rag.constraints import expected_kinds, figure_kinds
+
+    assert expected_kinds("长清有多少支志愿服务队伍？") == {"支"}
+    assert ("2200", "支") in figure_kinds("2200支志愿服务队伍近10万名志愿者")
+
+
+def test_time_nouns_are_part_of_the_asked_quantity():
+    terms = {t.word for t in parse_constraints("春节放假几天？").terms}
+    assert "春节" in terms
+    assert "年初" in {t.word for t in parse_constraints("行政运行项目的年初预算是多少？").terms}
+    assert not {"去年", "今年"} & {t.word for t in parse_constraints("去年和今年的目标是多少？").terms}
+
+
+def test_an_answer_that_only_repeats_the_question_answers_nothing():
+    from rag.answerability import restates_question
+
+    assert restates_question("长清东西部协作结对的是甘肃哪个县？", "长清东西部协作结对的是甘肃。[1]")
+    assert not restates_question("长清东西部协作结对的是甘肃哪个县？", "结对的是甘肃广河县。[1]")
+    assert not restates_question("2023年GDP是多少？", "2023年GDP为320亿元。[1]")
