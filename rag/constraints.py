@@ -178,13 +178,16 @@ _ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人�
                          r"(?:是|为|有|达到|达|约)?(?:多少|几)")
 
 
+_NOUN_AFTER_ASK = re.compile(r"(?:多少|几)([\u4e00-\u9fff]{0,6}?)(率|比重|占比|比例|人数|收入|支出|投资|经费|资金|金额|总额)(?![\u4e00-\u9fff]*(?:多少|几))")
+
+
 def expected_kinds(question: str) -> frozenset[str]:
     """The kind of figure the question asks for: a rate (%), an amount of money, or a count with its
     classifier — from the unit after 多少 ("多少亿元"), a change asked as 增长多少, or the asked noun
     ("参保率是多少" asks a rate, "参保人数是多少" a count of people). Empty when the question does not say."""
     kinds: set[str] = set()
     unit = _UNIT_ASK.search(question)
-    noun = _ASKED_NOUN.search(question)
+    noun = _ASKED_NOUN.search(question) or _NOUN_AFTER_ASK.search(question)
     if "百分点" in question or "百分之" in question:
         kinds.add("percent")
     elif unit:

@@ -169,6 +169,7 @@ def test_classifiers_beyond_the_common_ones_set_the_asked_kind():
 
     assert expected_kinds("长清有多少支志愿服务队伍？") == {"支"}
     assert ("2200", "支") in figure_kinds("2200支志愿服务队伍近10万名志愿者")
+    assert expected_kinds("去年文旅节庆活动带来了多少旅游收入？") == {"money"}  # the noun after 多少
 
 
 def test_time_nouns_are_part_of_the_asked_quantity():
