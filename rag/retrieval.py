@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 
-from rag.constraints import check_passage, parse_constraints, set_known_places
+from rag.constraints import check_passage, idf_weights, normalize, parse_constraints, set_known_places, topic_coverage
 from rag.dedup import collapse
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError, QueryError
@@ -21,6 +21,7 @@ MAX_QUERY_CHARS = 2000
 CANDIDATE_DEPTH = 100
 CONSTRAINT_DEPTH = 60  # candidates checked against the question's place/year constraints
 UNSATISFIED_FACTOR = 0.1
+COVERAGE_DEPTH = 20  # leading candidates re-weighed by how much of the question they name
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class FusionWeights:
     constraints: bool = True  # passages of another place/year than the question's go below the rest
     dedup: bool = True  # near-identical passages of several documents shown once (rag.dedup)
     titles: bool = True  # a document the question names by title is searched as a second route
+    coverage: float = 0.5  # 0..1: how much the share of the question's topic words named re-weighs the leaders
 
 
 class HybridRetriever:
@@ -104,6 +106,8 @@ class HybridRetriever:
                 fused[row] *= factor
         if self.weights.constraints:
             self._demote_unsatisfied(fused, query)
+        if self.weights.coverage:
+            self._weigh_coverage(fused, query)
         # Ties (equal fused score) fall back to the better single-retriever rank, then to document order.
         order = sorted(fused, key=lambda r: (-fused[r], min(ranks[r].values()), r))
         cache: dict[int, object] = {}
@@ -131,6 +135,20 @@ class HybridRetriever:
         card = self.index.card(doc)
         return (card.year or 0, card.date or "") if card is not None else (0, "")
 
+
+    def _weigh_coverage(self, fused: dict[int, float], query: str) -> None:
+        """Among the leading candidates, the one that names more of what is asked goes first: fused
+        ranks of two passages of one article differ by noise, "主题为…" answers "主题是什么" and the
+        article's lead paragraph does not."""
+        c = parse_constraints(query)
+        if not c.terms:
+            return
+        words = [t.word for t in c.terms]
+        idf = idf_weights(words, self.index.sparse.document_frequencies(words), max(len(self.index.chunks), 1))
+        w = self.weights.coverage
+        for row in sorted(fused, key=lambda r: -fused[r])[:COVERAGE_DEPTH]:
+            share, _ = topic_coverage(c, normalize(self.index.chunks[row].check_text), idf)
+            fused[row] *= 1.0 - w + w * share
 
     def _demote_unsatisfied(self, fused: dict[int, float], query: str) -> None:
         """A passage whose place, organisation or year contradicts the question (a district figure for a

@@ -43,7 +43,7 @@ class RagService:
     @property
     def weights(self) -> FusionWeights:
         s = self.settings
-        return FusionWeights(bm25=s.bm25_weight, dense=s.dense_weight, rrf_k=s.rrf_k)
+        return FusionWeights(bm25=s.bm25_weight, dense=s.dense_weight, rrf_k=s.rrf_k, coverage=s.coverage_weight)
 
     def index_exists(self) -> bool:
         return self._store.exists()

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     bm25_weight: float = Field(1.0, validation_alias="RAG_BM25_WEIGHT", ge=0)
     dense_weight: float = Field(0.3, validation_alias="RAG_DENSE_WEIGHT", ge=0)
     rrf_k: int = Field(10, validation_alias="RAG_RRF_K", ge=1)
+    coverage_weight: float = Field(0.5, validation_alias="RAG_COVERAGE_WEIGHT", ge=0, le=1)
     exact_search_max: int = Field(100_000, validation_alias="RAG_EXACT_SEARCH_MAX", ge=1)
     vector_store: Literal["faiss", "numpy"] = Field("faiss", validation_alias="RAG_VECTOR_STORE")
 

@@ -60,3 +60,24 @@ def test_question_words_name_the_subject_not_the_scaffolding():
 
     assert question_words("2024年长清区教育支出预算是多少？") == ("长清区", "教育", "支出", "预算")
     assert question_words("今年计划的目标是什么？") == ()
+
+
+def test_the_passage_that_names_what_is_asked_leads_among_close_candidates(tmp_settings):
+    # Two paragraphs of one news article (the Shanxi HTML page of shared/corpus/real): fused ranks put
+    # the lead, which repeats the event's name, a hair ahead of the paragraph that states its theme.
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.service import RagService
+
+    (tmp_settings.data_dir / "news.txt").write_text(
+        "山西品牌丝路行（南美站）正式启动\n\n"
+        "山西品牌丝路行首次登陆巴西。2019年山西品牌丝路行（南美站）活动在巴西圣保罗正式启动。\n\n"
+        "山西品牌丝路行主题为“走丝绸之路，促合作共赢”。南美站活动将先后在巴西、乌拉圭、阿根廷举行。\n",
+        encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    assert service.weights.coverage == 0.5  # the default (RAG_COVERAGE_WEIGHT)
+    retriever = service.retriever()
+    rows = {("主题为" in c.text): row for row, c in enumerate(retriever.index.chunks)}
+    fused = {rows[False]: 0.1109, rows[True]: 0.1064}
+    retriever._weigh_coverage(fused, "山西品牌丝路行的主题是什么？")
+    assert fused[rows[True]] > fused[rows[False]]
