@@ -37,6 +37,7 @@ _INSTRUCTION = re.compile(
     r"|system\s*prompt|ignore\s+(?:all|any|the|previous|above)|disregard\s+(?:all|previous|the)",
     re.IGNORECASE,
 )
+_ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五]|包括什么|有什么")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 _COMMA = re.compile(r"(?<=[，,])")
 
@@ -125,6 +126,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     The figure must sit in a comma clause that itself names part of the quantity: in "居民医保参保率95%以上，…，累计救助1.6万人次" the 人次 belong to 救助,
     not to 参保, so they never answer "参保人数是多少"."""
     best: Clause | None = None
+    lists = bool(_ASKS_LIST.search(c.question))  # "有哪些…" is answered by an enumeration (甲、乙、丙)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section
@@ -138,14 +140,25 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 figures = figure_kinds(clause)
                 if c.expects and not any(kind_matches(c.expects, k) for _, k in figures):
                     continue
-                own, _ = topic_coverage(c, normalize(clause), idf)
+                own, _ = topic_coverage(c, normalize(_with_subject(clauses, i)), idf)
                 share, _ = topic_coverage(c, heading + normalize(sentence), idf)
                 if own <= 0.0 or share < TOPIC_MIN:
                     continue
-                score = share + own + (0.1 if figures else 0.0)
+                score = share + own + (0.1 if figures else 0.0) + (0.5 if lists and "、" in sentence else 0.0)
                 if best is None or score > best.score:
                     best = Clause(marker, sentence, score, focus=clause)
     return best
+
+
+_PREDICATE_ONLY = re.compile(r"(?:占|增长|下降|增加|减少|提高|降低|比上年|同比|较上年|较|达到|达|约)")
+
+
+def _with_subject(clauses: list[str], i: int) -> str:
+    """A clause that is only a predicate ("…住房保障支出445.69万元，占15.16%") speaks of the subject of
+    the clause before it."""
+    if i > 0 and _PREDICATE_ONLY.match(clauses[i]):
+        return clauses[i - 1] + clauses[i]
+    return clauses[i]
 
 
 def part_constraints(c: Constraints) -> list[Constraints]:
@@ -173,8 +186,9 @@ def figure_attached(c: Constraints, number: str, passages: list[Passage], idf: d
     for passage in passages:
         text = arabic_figures(passage.text.replace(",", ""))
         for match in _SENTENCE.finditer(text):
-            for clause in _COMMA.split(match.group()):
-                if pattern.search(clause) and topic_coverage(c, normalize(clause), idf)[0] > 0.0:
+            clauses = [x for x in _COMMA.split(match.group()) if x]
+            for i, clause in enumerate(clauses):
+                if pattern.search(clause) and topic_coverage(c, normalize(_with_subject(clauses, i)), idf)[0] > 0.0:
                     return True
     return False
 

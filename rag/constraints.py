@@ -35,6 +35,7 @@ _NATIONAL_WORDS = frozenset({"全国", "中国", "我国", "中华人民共和�
 _ORG_SUFFIX = re.compile(r"(?:部|局|厅|委|委员会|办公室|办|院|署|会|所|中心|集团|公司|银行|大学|学校|医院)$")
 # POS tags whose words can name the quantity asked ("一般公共预算收入", "试用期", "签约").
 _TOPIC_FLAGS = ("n", "nz", "vn", "an", "j", "l", "i", "eng", "nr", "v", "a")
+_EACH = re.compile(r"([^，,。？?；;和与及、\s]{2,20}?)(?:和|与|及|、)([^，,。？?；;和与及、\s]{2,20}?)(?:分别|各自|各)(.{1,20}?)[？?。]?$")
 _PART_SPLIT = re.compile(r"[？?；;]+|(?:，|,)?(?:以及|另外|同时|还有|并且)")
 
 
@@ -152,6 +153,9 @@ def parse_constraints(question: str) -> Constraints:
         elif flag == "t" and word not in _RELATIVE:
             terms.append(Term(word, 0.5))  # 春节, 年初(预算), 夜间: what the question is about; 去年/今年 are years
     parts = tuple(p.strip(" ，,。") for p in _PART_SPLIT.split(text) if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 2)
+    each = _EACH.search(text) if len(parts) <= 1 else None
+    if each:  # "一般公共服务支出和住房保障支出各占多少比例？": one part per subject
+        parts = (each.group(1) + each.group(3), each.group(2) + each.group(3))
     return Constraints(
         question=question,
         admin=admin,

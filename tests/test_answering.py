@@ -9,6 +9,7 @@ from openai_stub import StubOpenAIServer
 from rag.answering import Answerer, condense_by_rule, keeps_the_thread, looks_like_follow_up
 from rag.errors import QueryError
 from rag.prompting import REFUSAL
+from rag.service import RagService
 
 QUESTION = "2023年长清区一般公共预算收入完成了多少？"
 
@@ -186,3 +187,17 @@ def test_a_neighbouring_figure_of_the_right_passage_is_replaced_by_the_stated_on
         answer = _answerer(demo_service, server.base_url).ask("首期生物医药产业母基金规模是多少？")
     assert not answer.refused and "10亿元生物医药产业母基金" in answer.text
     assert "原文" in answer.notice and answer.citations and all(c.supported for c in answer.citations)
+
+
+def test_a_which_ones_question_is_answered_by_the_enumeration(tmp_settings):
+    # 民法典继承编 (laws corpus): two sentences name 第一顺序继承人; only one lists them.
+    from rag.embedders.hashing import HashingEmbedder
+
+    (tmp_settings.data_dir / "继承编.md").write_text(
+        "# 中华人民共和国民法典继承编\n\n## 第二章 法定继承\n\n第一千一百二十七条 遗产按照下列顺序继承：\n（一）第一顺序：配偶、子女、父母；\n"
+        "（二）第二顺序：兄弟姐妹、祖父母、外祖父母。\n继承开始后，由第一顺序继承人继承，第二顺序继承人不继承；"
+        "没有第一顺序继承人继承的，由第二顺序继承人继承。\n", encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    answer = Answerer(service).ask("法定继承中第一顺序继承人有哪些？")
+    assert "配偶、子女、父母" in answer.text and answer.citations[0].supported
