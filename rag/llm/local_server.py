@@ -353,7 +353,6 @@ class LlamaCppServer(LocalLLMServer):
             "--cont-batching",  # a new request joins the running batch instead of waiting for it
             "--cache-ram", "0",  # the slots' own KV cache keeps the shared prompt prefix; no extra RAM copy
             "--fit", "off",  # sizes are given; nothing to fit to a GPU
-            "--no-mmap",  # as the other back-end: weights are read into RAM once
             "--no-webui",
             *self.extra_args,
         ]  # fmt: skip
