@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     local_threads: int = Field(2, validation_alias="RAG_LOCAL_THREADS", ge=1)
     local_ctx: int = Field(4096, validation_alias="RAG_LOCAL_CTX", ge=512)
     local_start_timeout_s: float = Field(120.0, validation_alias="RAG_LOCAL_START_TIMEOUT", gt=0)
+    # which server runs it: llama-cpp-python's (one request at a time), llama.cpp's C++ llama-server
+    # (parallel slots, continuous batching), or auto = llama-server when its binary is installed. The default
+    # is by measurement (python -m eval.load, README): on 2 CPU cores answer prompts are ~460 tokens and
+    # prompt processing is compute-bound, so batching users gave no more answers per minute and a later
+    # first token for everyone; llama-server pays off where cores (or a GPU) make prompt processing cheap.
+    local_server: Literal["auto", "llama-server", "llama-cpp-python"] = Field(
+        "llama-cpp-python", validation_alias="RAG_LOCAL_SERVER")
+    local_parallel: int = Field(4, validation_alias="RAG_LOCAL_PARALLEL", ge=1, le=64)  # llama-server slots
+    llama_server_bin: Path | None = Field(None, validation_alias="RAG_LLAMA_SERVER_BIN")
 
     @property
     def models_dir(self) -> Path:

