@@ -135,6 +135,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             sentence = match.group().strip()
             if len(sentence) < 6:
                 continue
+            if sentence.endswith(("：", ":")) or _OPENS_LIST.search(sentence):
+                sentence += _list_items(passage.text[match.end():])  # "下列商品除外：（一）…" + （二）…（三）…
             clauses = [x for x in _COMMA.split(sentence) if x]
             for i, clause in enumerate(clauses):
                 figures = figure_kinds(clause)
@@ -148,6 +150,21 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if best is None or score > best.score:
                     best = Clause(marker, sentence, score, focus=clause)
     return best
+
+
+_MARK = r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|[一二三四五六七八九十]{1,3}、)"
+_OPENS_LIST = re.compile(rf"[：:]\s*{_MARK}")
+_ITEM = re.compile(rf"\s*{_MARK}[^\n；;。]{{1,80}}[；;。]?")
+
+
+def _list_items(after: str, max_chars: int = 240) -> str:
+    """The numbered items that follow a sentence ending in a colon, as one run of text."""
+    items: list[str] = []
+    pos = 0
+    while (m := _ITEM.match(after, pos)) and sum(map(len, items)) < max_chars:
+        items.append(m.group().strip())
+        pos = m.end()
+    return "".join(items)
 
 
 _PREDICATE_ONLY = re.compile(r"(?:占|增长|下降|增加|减少|提高|降低|比上年|同比|较上年|较|达到|达|约)")
