@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from rag.constraints import (
+    near_miss,
     Constraints,
     check_passage,
     figure_kinds,
@@ -82,6 +83,14 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
         else:
             reason = "没有检索到相关段落"
         return Gate(c, [], refusal=reason, suspicious=suspicious, idf=idf, card_of=index.card)
+    misses = {p.passage_id: near_miss(c, normalize(p.chunk.check_text)) for p in pool}
+    if any(misses.values()):
+        # "登记失业率" asked, "调查失业率" written: a sibling indicator is not the one asked
+        stated = next(m for m in misses.values() if m)
+        pool = [p for p in pool if not misses[p.passage_id]]
+        set_aside = set_aside or f"文件中写的是「{stated}」，不是所问的指标"
+        if not pool:
+            return Gate(c, [], refusal=set_aside, suspicious=suspicious, idf=idf, card_of=index.card)
     unknown = [n for n in bracketed_names(question) if not index.titles().knows(n)
                and not any(similar_name(n, normalize(p.chunk.check_text)) for p in pool)]
     if unknown:

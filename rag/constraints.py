@@ -378,6 +378,33 @@ def topic_coverage(c: Constraints, haystack: str, idf: dict[str, float] | None =
     return (covered / total if total else 1.0), missing
 
 
+_INDICATOR_HEAD = re.compile(r"..*(?:率|额|量|数|值|价|金|费|收入|支出|面积|指数)$")  # a statistic's head noun
+
+
+def _word_tag(word: str) -> str:
+    _pos_cut("")
+    assert _POS is not None
+    return _POS.word_tag_tab.get(word, "")
+
+
+def near_miss(c: Constraints, haystack: str) -> str:
+    """A sibling of the asked indicator instead of it: the question writes 登记失业率, the text only
+    调查失业率 — the head (失业率) is there, its qualifier (登记) is not, and another word qualifies it.
+    Returns "调查失业率" (what the text states instead), or "" when there is no such contrast."""
+    q = normalize(c.question)
+    words = [t.word for t in c.terms]
+    for qualifier, head in zip(words, words[1:]):
+        if not _INDICATOR_HEAD.search(head) or qualifier + head not in q or qualifier in haystack or qualifier + head in haystack:
+            continue
+        if any(s in haystack for s in synonyms(qualifier)):
+            continue
+        for m in re.finditer(re.escape(head), haystack):
+            other = haystack[max(0, m.start() - 2) : m.start()]
+            if len(other) == 2 and other != qualifier and _word_tag(other) in ("n", "vn"):
+                return other + head
+    return ""
+
+
 def idf_weights(words: list[str], df: dict[str, int], total: int) -> dict[str, float]:
     """Corpus IDF times how specific the word is in general Chinese: 人员 or 老百姓 (frequent in jieba's
     dictionary) name no particular indicator, 常住人口 or 基站 do. Paraphrases use general words, so

@@ -185,3 +185,15 @@ def test_an_answer_that_only_repeats_the_question_answers_nothing():
     assert restates_question("长清东西部协作结对的是甘肃哪个县？", "长清东西部协作结对的是甘肃。[1]")
     assert not restates_question("长清东西部协作结对的是甘肃哪个县？", "结对的是甘肃广河县。[1]")
     assert not restates_question("2023年GDP是多少？", "2023年GDP为320亿元。[1]")
+
+
+def test_a_sibling_indicator_is_a_near_miss_not_an_answer():
+    from rag.constraints import near_miss
+
+    # 人力资源和社会保障事业发展统计公报 (shared/corpus/real): only the surveyed rate is given
+    bulletin = normalize("全年全国城镇调查失业率平均值5.2%，年末全国城镇调查失业率5.1%。")
+    assert near_miss(parse_constraints("2023年全国城镇登记失业率是多少？"), bulletin) == "调查失业率"
+    assert near_miss(parse_constraints("2023年全国城镇调查失业率是多少？"), bulletin) == ""
+    # a paraphrase is not a near miss: 城镇居民 asked, 城乡居民 written, and no statistic's head differs
+    report = normalize("城乡居民人均可支配收入分别增长5.2%")
+    assert near_miss(parse_constraints("长清城镇居民人均可支配收入去年达到多少？"), report) == ""
