@@ -109,7 +109,10 @@ class MilvusStore:
     def _connect(self):
         from pymilvus import MilvusClient
 
-        logging.getLogger("pymilvus").setLevel(logging.ERROR)  # query_iterator warns about client-side timestamps
+        # query_iterator asks embedded milvus-lite for a timestamp it does not serve, then falls back to the
+        # client's clock (fine here): without this each listing logs a warning and a server-side traceback.
+        logging.getLogger("pymilvus").setLevel(logging.ERROR)
+        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
         s = self.settings
         kwargs: dict[str, str] = {}
         if s.milvus_token:
