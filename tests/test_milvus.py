@@ -49,6 +49,20 @@ def test_both_stores_rank_the_demo_corpus_alike(tmp_path):
         assert [h.score for h in milvus] == pytest.approx([h.score for h in local], rel=1e-6)
 
 
+def test_the_command_line_indexes_into_an_embedded_milvus_file_and_answers_from_it(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / DEMO.name).write_bytes(DEMO.read_bytes())
+    uri = "./index/milvus.db"  # relative, as a user types it (pymilvus itself rejects a file in MILVUS_URI)
+    assert _rag(["index"], tmp_path, uri).returncode == 0
+    assert not (tmp_path / "index" / "CURRENT").exists()  # nothing went to the local store
+    answer = _rag(["ask", "2023年长清区一般公共预算收入完成了多少？", "--json"], tmp_path, uri)
+    assert answer.returncode == 0, answer.stderr
+    payload = json.loads(answer.stdout)
+    assert "30.24亿元" in payload["answer"] and payload["citations"][0]["supported"] is True
+    listed = _rag(["list"], tmp_path, uri)
+    assert DEMO.name in listed.stdout and "《" in listed.stdout
+
+
 def test_a_second_process_cannot_open_an_embedded_file_and_is_told_what_to_do(tmp_path):
     settings = _settings(tmp_path, "milvus", str(tmp_path / "milvus.db"))
     holder = RagService(settings, HashingEmbedder())

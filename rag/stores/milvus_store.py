@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import sys
 import threading
 import time
 import uuid
@@ -103,12 +105,16 @@ class MilvusStore:
     def client(self):
         with self._lock:
             if self._client is None:
-                self._client = self._connect()
+                client = self._connect()
+                for name in (self.name, self.docs_name, self.terms_name):
+                    # a collection written by another process is on disk but not in memory ("released")
+                    if client.has_collection(name) and "Loaded" not in str(client.get_load_state(name).get("state")):
+                        client.load_collection(name)
+                self._client = client
             return self._client
 
     def _connect(self):
-        from pymilvus import MilvusClient
-
+        MilvusClient = _client_class()
         # query_iterator asks embedded milvus-lite for a timestamp it does not serve, then falls back to the
         # client's clock (fine here): without this each listing logs a warning and a server-side traceback.
         logging.getLogger("pymilvus").setLevel(logging.ERROR)
@@ -422,6 +428,24 @@ class MilvusStore:
             self.client.upsert(self.terms_name, upserts[i:i + 5_000])
         for i in range(0, len(deletes), GET_IDS):
             self.client.delete(self.terms_name, ids=deletes[i:i + GET_IDS])
+
+
+def _client_class():
+    """pymilvus reads MILVUS_URI from the environment (and from .env) when first imported and refuses a
+    file path there; that name is our setting (Settings reads it), so the import sees it blank."""
+    if "pymilvus" not in sys.modules:
+        saved = os.environ.get("MILVUS_URI")
+        os.environ["MILVUS_URI"] = ""  # blank, not absent: pymilvus' load_dotenv() would refill it from .env
+        try:
+            import pymilvus  # noqa: F401
+        finally:
+            if saved is None:
+                os.environ.pop("MILVUS_URI", None)
+            else:
+                os.environ["MILVUS_URI"] = saved
+    from pymilvus import MilvusClient
+
+    return MilvusClient
 
 
 class _MilvusWriter:
