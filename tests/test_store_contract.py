@@ -1,4 +1,5 @@
-"""One contract for every vector store backend, and the segment BM25 checked against bm25s."""
+"""One contract for every vector store backend and for every whole-index backend (RAG_STORE: local files,
+Milvus), and the segment BM25 checked against bm25s."""
 from __future__ import annotations
 
 import numpy as np
