@@ -280,11 +280,13 @@ def _compare_stores(args: argparse.Namespace, settings, files: list[Path], work:
     files = files[: int(np.searchsorted(sizes, args.passages)) + 1]
     questions = [q for q in load_questions(args.questions)] if args.questions.is_file() else []
     embedder = make_embedder(settings)
-    print(f"{len(files)} documents, embedder {embedder.name}, {len(questions)} questions timed (k=5)")
+    print(f"{len(files)} documents, embedder {embedder.name}, {len(questions)} questions timed (k=5); recall over "
+          "the answerable ones whose document is indexed")
     print()
     print("| store | passages | index s | of which embedding s | passages/s | passages/s without embedding "
-          "| hybrid p50 ms | hybrid p95 ms | BM25 p50 ms | dense p50 ms | recall@1 | recall@5 | disk MB |")
-    print("|---|" + "---:|" * 12)
+          "| hybrid p50 ms | hybrid p95 ms | BM25 p50 ms | dense p50 ms | recall@1 | recall@5 | same top 5 | disk MB |")
+    print("|---|" + "---:|" * 13)
+    first_top: list[list[str]] = []  # the first store's hybrid top 5 per question, for the "same top 5" column
     for name in [n.strip() for n in args.stores.split(",") if n.strip()]:
         store_settings = eval_settings(settings.model_copy(update={"store": name}), work / f"index-{name}")
         service = RagService(store_settings, embedder)
@@ -295,11 +297,16 @@ def _compare_stores(args: argparse.Namespace, settings, files: list[Path], work:
         if questions:
             service.search(questions[0].question, 5)  # nor is the first search (Milvus loads its indexes)
         times: dict[str, list[float]] = {"hybrid": [], "bm25": [], "dense": []}
+        tops = []
         for mode, latencies in times.items():
             for q in questions:
                 t = time.perf_counter()
-                service.search(q.question, 5, mode=mode)
+                found = service.search(q.question, 5, mode=mode)
                 latencies.append((time.perf_counter() - t) * 1000)
+                if mode == "hybrid":
+                    tops.append([p.passage_id for p in found])
+        first_top = first_top or tops
+        same = sum(a == b for a, b in zip(tops, first_top))
         recall = _recall(service, questions) or {1: float("nan"), 5: float("nan")}
         embed_s = report.stages.get("embed", 0.0)
         folder = store_settings.index_dir
@@ -307,7 +314,8 @@ def _compare_stores(args: argparse.Namespace, settings, files: list[Path], work:
         print(f"| {name} | {report.chunks} | {seconds:.1f} | {embed_s:.1f} | {report.chunks / seconds:.0f} | "
               f"{report.chunks / max(seconds - embed_s, 1e-9):.0f} | {p(times['hybrid'], 50):.1f} | "
               f"{p(times['hybrid'], 95):.1f} | {p(times['bm25'], 50):.1f} | {p(times['dense'], 50):.1f} | "
-              f"{recall[1]:.1%} | {recall[5]:.1%} | {_mb(_du(folder)) if folder.is_dir() else '—'} |", flush=True)
+              f"{recall[1]:.1%} | {recall[5]:.1%} | {same}/{len(tops)} | "
+              f"{_mb(_du(folder)) if folder.is_dir() else '—'} |", flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; peak RSS {_peak_rss_mb():.0f} MB")
     return 0
 
