@@ -174,6 +174,7 @@ def test_an_indexer_process_and_app_processes_share_one_milvus_server(tmp_path, 
     rows = app.store.client.query(app.settings.milvus_collection, filter=f"doc_key == {json.dumps(key)}",
                                   output_fields=["count(*)"])
     assert rows[0]["count(*)"] == 0
+    app.store.close()
 
 
 # --- the real embedder on the evaluation questions: equal top 5 ----------------------------------------

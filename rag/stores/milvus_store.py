@@ -113,6 +113,13 @@ class MilvusStore:
                 self._client = client
             return self._client
 
+    def close(self) -> None:
+        """Drop the connection (a client left open keeps pinging a server that may be gone)."""
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
     def _connect(self):
         MilvusClient = _client_class()
         # query_iterator asks embedded milvus-lite for a timestamp it does not serve, then falls back to the
