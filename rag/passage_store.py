@@ -21,6 +21,7 @@ from rag.index_store import DocumentEntry, IndexStore, Manifest, SegmentCache
 from rag.indexing import EmbedProgress, IndexReport, Progress, embed_pending, update_index
 from rag.schema import Chunk
 from rag.settings import Settings
+from rag.titles import TitleIndex
 from rag.stores.base import SearchHit
 
 
@@ -68,6 +69,8 @@ class IndexSnapshot(Protocol):
     def version(self) -> str: ...
 
     def card(self, doc: str) -> DocumentCard | None: ...
+
+    def titles(self) -> TitleIndex: ...
 
     def place_codes(self) -> set[str]: ...
 
