@@ -1,6 +1,7 @@
 """Scale benchmark: index a large corpus in stages and print how time, memory and search cost grow.
 
     python -m eval.bench ../shared/benchmarks/laws-cn.tar.xz [--limit N] [--embed-budget S]
+    python -m eval.bench ../shared/benchmarks/laws-cn.tar.xz --stores local,milvus [--passages 20000]
 
 The archive (or an already unpacked folder) is indexed in three steps that each add documents to
 the same index (so steps 2 and 3 also exercise the incremental path): up to ~10k passages, ~50k,
@@ -10,6 +11,11 @@ tokenise, write), passages/s, peak RSS, index size on disk and search p50/p95 ov
 `--embed-budget` seconds (the index stays resumable: `python -m rag index` finishes it); the
 passages/s measured there projects the time for the whole corpus. Finally a new document is added
 to the full index and the time until a search finds it is printed.
+
+With `--stores`, the first documents holding about `--passages` passages are indexed completely
+(text and vectors) into each store in turn and the same questions are searched in each: one row per
+store with indexing passages/s, search p50/p95 and recall (RAG_STORE=milvus uses MILVUS_URI when it
+is a server, else a milvus-lite file in the temporary folder).
 
 Figures depend on the machine and on what else runs on it: the benchmark prints the load average.
 """
@@ -68,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--embedders", default="", help="instead of indexing: passages/s of these embedders (comma-"
                    "separated; NAME*2 runs NAME in 2 processes with 1 thread each) on --sample passages")
     p.add_argument("--sample", type=int, default=512, help="passages for --embedders")
+    p.add_argument("--stores", default="", help="instead of the staged run: compare these stores (local,milvus) "
+                   "on the same --passages passages")
+    p.add_argument("--passages", type=int, default=20_000, help="passages for --stores (estimated from file sizes)")
     return p
 
 
@@ -86,6 +95,8 @@ def _run(args: argparse.Namespace, work: Path) -> int:
           "(figures are slower on a shared machine)")
     if args.embedders:
         return _embedder_speeds(args, settings, files)
+    if args.stores:
+        return _compare_stores(args, settings, files, work)
     embedder = make_embedder(settings)
     service = RagService(settings, embedder)
     questions = [q for q in load_questions(args.questions)] if args.questions.is_file() else []
@@ -259,6 +270,54 @@ def _add_one(service: RagService, corpus: Path, work: Path) -> dict:
     if not filtered or "翠羽流光" not in filtered[0].text:
         raise SystemExit("the --doc filter lost the new document")
     return {"searchable_s": searchable, "rank": rank, "embedded_s": embedded}
+
+
+def _compare_stores(args: argparse.Namespace, settings, files: list[Path], work: Path) -> int:
+    """The same documents and questions through each store: what a shared Milvus costs against local files."""
+    from eval.runner import eval_settings
+
+    sizes = np.cumsum([f.stat().st_size / 3 / CHARS_PER_PASSAGE for f in files])
+    files = files[: int(np.searchsorted(sizes, args.passages)) + 1]
+    questions = [q for q in load_questions(args.questions)] if args.questions.is_file() else []
+    embedder = make_embedder(settings)
+    print(f"{len(files)} documents, embedder {embedder.name}, {len(questions)} questions timed (k=5); recall over "
+          "the answerable ones whose document is indexed")
+    print()
+    print("| store | passages | index s | of which embedding s | passages/s | passages/s without embedding "
+          "| hybrid p50 ms | hybrid p95 ms | BM25 p50 ms | dense p50 ms | recall@1 | recall@5 | same top 5 | disk MB |")
+    print("|---|" + "---:|" * 13)
+    first_top: list[list[str]] = []  # the first store's hybrid top 5 per question, for the "same top 5" column
+    for name in [n.strip() for n in args.stores.split(",") if n.strip()]:
+        store_settings = eval_settings(settings.model_copy(update={"store": name}), work / f"index-{name}")
+        service = RagService(store_settings, embedder)
+        started = time.perf_counter()
+        report = service.index(files, rebuild=True)
+        seconds = time.perf_counter() - started
+        service.retriever()  # loading the snapshot is not part of a query
+        if questions:
+            service.search(questions[0].question, 5)  # nor is the first search (Milvus loads its indexes)
+        times: dict[str, list[float]] = {"hybrid": [], "bm25": [], "dense": []}
+        tops = []
+        for mode, latencies in times.items():
+            for q in questions:
+                t = time.perf_counter()
+                found = service.search(q.question, 5, mode=mode)
+                latencies.append((time.perf_counter() - t) * 1000)
+                if mode == "hybrid":
+                    tops.append([p.passage_id for p in found])
+        first_top = first_top or tops
+        same = sum(a == b for a, b in zip(tops, first_top))
+        recall = _recall(service, questions) or {1: float("nan"), 5: float("nan")}
+        embed_s = report.stages.get("embed", 0.0)
+        folder = store_settings.index_dir
+        p = lambda xs, q: float(np.percentile(xs, q)) if xs else float("nan")  # noqa: E731
+        print(f"| {name} | {report.chunks} | {seconds:.1f} | {embed_s:.1f} | {report.chunks / seconds:.0f} | "
+              f"{report.chunks / max(seconds - embed_s, 1e-9):.0f} | {p(times['hybrid'], 50):.1f} | "
+              f"{p(times['hybrid'], 95):.1f} | {p(times['bm25'], 50):.1f} | {p(times['dense'], 50):.1f} | "
+              f"{recall[1]:.1%} | {recall[5]:.1%} | {same}/{len(tops)} | "
+              f"{_mb(_du(folder)) if folder.is_dir() else '—'} |", flush=True)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; peak RSS {_peak_rss_mb():.0f} MB")
+    return 0
 
 
 def _embedder_speeds(args: argparse.Namespace, settings, files: list[Path]) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from eval.metrics import contains
+from eval.runner import eval_settings
 from rag.answering import Answerer
 from rag.errors import QueryError
 from rag.service import RagService
@@ -173,7 +174,7 @@ def run_cmrc(path: Path, settings: Settings, *, retrieval_only: bool, k: int, li
     if limit:
         questions = questions[:limit]
     docs, index_dir = prepare_corpus(path, contexts, settings.cache_dir / "eval")
-    service = RagService(settings.model_copy(update={"index_dir": index_dir}))
+    service = RagService(eval_settings(settings, index_dir))
     service.index([docs])
     baseline = plain_bm25_baseline(contexts, questions)
     modes = ["bm25", "dense", "hybrid"] if compare else ["hybrid"]
@@ -188,7 +189,7 @@ def run_cmrc(path: Path, settings: Settings, *, retrieval_only: bool, k: int, li
                         f"{refused:.3f} refused, over {n} questions")
         held = {_file_stem(q.context_id) for q in chosen}
         held_docs = held_out_corpus(docs, held, docs.parent)
-        held_service = RagService(settings.model_copy(update={"index_dir": held_docs.parent / "index"}))
+        held_service = RagService(eval_settings(settings, held_docs.parent / "index"))
         held_service.index([held_docs])
         _, refused_held, n_held = answer_containment(held_service, chosen, k)
         sections.append(f"answers, own context held out ({len(held)} contexts removed): {refused_held:.3f} refused "

@@ -1,6 +1,7 @@
 """Run a question set through the same pipeline as the chat and collect one result dict per question."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,20 @@ def run_questions(
     return results
 
 
+def eval_settings(settings, index_dir: Path):
+    """Settings for an index of the evaluation's own: a folder, or for RAG_STORE=milvus a milvus-lite file
+    in that folder (a server keeps its URI and gets a collection named after the folder)."""
+    update: dict[str, object] = {"index_dir": index_dir}
+    if settings.store == "milvus":
+        suffix = re.sub(r"[^A-Za-z0-9_]", "_", f"{index_dir.parent.name}_{index_dir.name}")
+        update["milvus_collection"] = f"{settings.milvus_collection}_{suffix}"[:200]
+        if settings.milvus_embedded:
+            update["milvus_uri"] = str(index_dir / "milvus.db")
+    return settings.model_copy(update=update)
+
+
 def build_eval_service(settings, docs: list[Path], index_dir: Path) -> RagService:
-    """A service over its own index folder, so an evaluation never touches the chat's index."""
-    eval_settings = settings.model_copy(update={"index_dir": index_dir})
-    service = RagService(eval_settings)
+    """A service over its own index, so an evaluation never touches the chat's index."""
+    service = RagService(eval_settings(settings, index_dir))
     service.index(docs)
     return service

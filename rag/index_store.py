@@ -150,20 +150,10 @@ class SegmentedDense:
         return self._count
 
 
-@dataclass
-class LoadedIndex:
-    """A consistent, read-only snapshot of one index version."""
+class DocumentLookups:
+    """Card and place look-ups over `self.manifest`, shared by every backend's snapshot."""
 
-    folder: Path
     manifest: Manifest
-    chunks: ChunkView
-    dense: SegmentedDense
-    sparse: SegmentedBM25
-    doc_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # key → global rows [start, end)
-
-    @property
-    def version(self) -> str:
-        return self.folder.name
 
     def card(self, doc: str) -> "DocumentCard | None":
         """The document card of a document by its display name (as in `Origin.doc`)."""
@@ -190,6 +180,22 @@ class LoadedIndex:
                 codes.add(code)
                 codes.update(p.code for p in g.parents(place))
         return codes
+
+
+@dataclass
+class LoadedIndex(DocumentLookups):
+    """A consistent, read-only snapshot of one index version."""
+
+    folder: Path
+    manifest: Manifest
+    chunks: ChunkView
+    dense: SegmentedDense
+    sparse: SegmentedBM25
+    doc_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # key → global rows [start, end)
+
+    @property
+    def version(self) -> str:
+        return self.folder.name
 
     def dense_coverage(self) -> tuple[int, int]:
         """(live passages with vectors, live passages): below 100% while vectors are computed."""

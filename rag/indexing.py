@@ -20,7 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
 from tqdm import tqdm
@@ -145,26 +145,10 @@ def update_index(
             manifest.documents = dict(previous.documents)  # live until replaced or removed below
             manifest.segments = copy.deepcopy(previous.segments)
 
-        files, problems = discover(paths)
-        for problem in problems:
-            key, _, reason = problem.partition(": ")
-            report.failed[key] = reason
-        seen = {f.key for f in files}
-        roots = [p.resolve() for p in paths]
         writer = _SegmentWriter(store, manifest, old_docs if same_embedder else {}, settings.segment_rows, report,
                                 started)
-        for source in files:
-            _ingest_one(source, old_docs, writer, report, settings, reread_all)
-        writer.flush()
-
-        for key, entry in old_docs.items():
-            if key in seen or key in writer.written:
-                continue
-            explicitly_removed = remove is not None and key in remove
-            vanished = _under_roots(key, roots) and not Path(key).exists()
-            if explicitly_removed or vanished:
-                report.removed.append(entry.name)
-                manifest.documents.pop(key, None)
+        for key in ingest_paths(paths, old_docs, writer, report, settings, reread_all, remove):
+            manifest.documents.pop(key, None)
         _drop_unused_segments(manifest)
         if report.changed or previous is None or not same_embedder or reread_all:
             store.commit(manifest, settings.vector_store)
@@ -178,6 +162,41 @@ def update_index(
         report.pending = _pending_rows(store.read_manifest())
     report.seconds = time.perf_counter() - started
     return report
+
+
+class DocumentSink(Protocol):
+    """Where `ingest_paths` hands chunked documents: a local segment writer or a Milvus batch writer."""
+
+    written: set[str]  # keys written so far (never removed as vanished)
+
+    def add(self, key: str, entry: DocumentEntry, chunks: list[Chunk]) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+def ingest_paths(paths: list[Path], old_docs: dict[str, DocumentEntry], sink: DocumentSink, report: IndexReport,
+                 settings: Settings, reread: bool, remove: list[str] | None) -> list[str]:
+    """Read and chunk new or changed files into `sink`; return the keys of documents to drop (named in
+    `remove`, or deleted from a scanned folder). One scan for every store backend, so they index alike."""
+    files, problems = discover(paths)
+    for problem in problems:
+        key, _, reason = problem.partition(": ")
+        report.failed[key] = reason
+    seen = {f.key for f in files}
+    roots = [p.resolve() for p in paths]
+    for source in files:
+        _ingest_one(source, old_docs, sink, report, settings, reread)
+    sink.flush()
+    gone = []
+    for key, entry in old_docs.items():
+        if key in seen or key in sink.written:
+            continue
+        explicitly_removed = remove is not None and key in remove
+        vanished = _under_roots(key, roots) and not Path(key).exists()
+        if explicitly_removed or vanished:
+            report.removed.append(entry.name)
+            gone.append(key)
+    return gone
 
 
 def _previous_manifest(store: IndexStore, report: IndexReport) -> Manifest | None:
@@ -253,7 +272,7 @@ class _SegmentWriter:
         return {slug: (vectors, mask)}
 
 
-def _ingest_one(source: SourceFile, old_docs: dict[str, DocumentEntry], writer: _SegmentWriter,
+def _ingest_one(source: SourceFile, old_docs: dict[str, DocumentEntry], writer: DocumentSink,
                 report: IndexReport, settings: Settings, reread: bool) -> None:
     since = time.perf_counter()
     try:

@@ -11,7 +11,7 @@ from rag.dedup import collapse
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError, QueryError
 from rag.filters import SearchFilter, allowed_rows
-from rag.index_store import LoadedIndex
+from rag.passage_store import IndexSnapshot
 from rag.schema import Passage
 from rag.time_scope import parse_time_scope, scope_factors
 from rag.tokenizer import has_searchable_content, tokenize
@@ -39,9 +39,9 @@ class FusionWeights:
 
 
 class HybridRetriever:
-    """Searches one loaded index snapshot; thread-safe for concurrent readers (no shared mutable state)."""
+    """Searches one index snapshot of any backend (rag.passage_store); thread-safe for concurrent readers."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, weights: FusionWeights = FusionWeights(),
+    def __init__(self, index: IndexSnapshot, embedder: Embedder, weights: FusionWeights = FusionWeights(),
                  filters: SearchFilter | None = None) -> None:
         self.index = index
         self.embedder = embedder

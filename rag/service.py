@@ -10,8 +10,9 @@ from rag.embedders import make_embedder
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError
 from rag.filters import SearchFilter
-from rag.index_store import DocumentEntry, IndexStore, LoadedIndex, SegmentCache
-from rag.indexing import EmbedProgress, IndexReport, Progress, embed_pending, update_index
+from rag.index_store import DocumentEntry
+from rag.indexing import EmbedProgress, IndexReport, Progress
+from rag.passage_store import IndexSnapshot, PassageStore, make_passage_store
 from rag.retrieval import FusionWeights, HybridRetriever, Mode
 from rag.schema import Passage
 from rag.settings import Settings
@@ -19,15 +20,14 @@ from rag.tokenizer import tokenize
 
 
 class RagService:
-    """Loads models once; swaps to the newest index version when another writer switched CURRENT."""
+    """Loads models once; swaps to the newest index version when another writer committed one."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, store: PassageStore | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
-        self._store = IndexStore(settings.index_dir)
+        self.store = store if store is not None else make_passage_store(settings)  # RAG_STORE picks the backend
         self._lock = threading.RLock()
         self._retriever: HybridRetriever | None = None
-        self._segments = SegmentCache()  # unchanged segments are not reloaded when a document is added
         self._embedding = EmbedProgress()
         self._embed_thread: threading.Thread | None = None
         self._embed_stop = threading.Event()
@@ -46,11 +46,11 @@ class RagService:
         return FusionWeights(bm25=s.bm25_weight, dense=s.dense_weight, rrf_k=s.rrf_k, coverage=s.coverage_weight)
 
     def index_exists(self) -> bool:
-        return self._store.exists()
+        return self.store.exists()
 
     def ensure_index(self, progress: Progress | None = None) -> IndexReport | None:
         """Build the index from the data folder if there is none yet; None if it already existed."""
-        if self._store.exists():
+        if self.store.exists():
             return None
         return self.index([self.settings.data_dir], progress=progress)
 
@@ -67,8 +67,8 @@ class RagService:
         """With `background`, return as soon as the new text is searchable (BM25) and compute its vectors
         in a background thread; `embedding_progress()` reports how far that is."""
         self.wait_for_embedding()  # one vector writer at a time; a background run is resumed below
-        report = update_index(paths, self.settings, self.embedder, rebuild=rebuild, remove=remove, progress=progress,
-                              embed=embed and not background, embed_progress=self._embedding)
+        report = self.store.update(paths, self.embedder, rebuild=rebuild, remove=remove, progress=progress,
+                                   embed=embed and not background, embed_progress=self._embedding)
         with self._lock:
             self._retriever = None
         if background and report.pending:
@@ -80,7 +80,7 @@ class RagService:
         self.wait_for_embedding()
         self._embedding = EmbedProgress()
         try:
-            return embed_pending(self.settings, self.embedder, progress=progress, state=self._embedding)
+            return self.store.embed_pending(self.embedder, progress=progress, state=self._embedding)
         finally:
             with self._lock:
                 self._retriever = None
@@ -98,7 +98,7 @@ class RagService:
 
     def _embed_worker(self) -> None:
         try:
-            embed_pending(self.settings, self.embedder, state=self._embedding, stop=self._embed_stop)
+            self.store.embed_pending(self.embedder, state=self._embedding, stop=self._embed_stop)
         except Exception as exc:  # shown by embedding_progress(); the text stays searchable
             self._embedding.error = f"{exc.__class__.__name__}: {exc}"
         finally:
@@ -107,10 +107,8 @@ class RagService:
     def embedding_progress(self) -> dict[str, object]:
         """For a progress bar: {"done", "total", "running", "seconds_left", "error"} of the vector phase,
         plus "embedded"/"passages": live passages that dense retrieval already covers."""
-        manifest = self._store.read_manifest()
         data = self._embedding.to_dict()
-        data["passages"] = manifest.passages() if manifest else 0
-        data["embedded"] = manifest.embedded_passages() if manifest else 0
+        data["embedded"], data["passages"] = self.store.coverage()
         return data
 
     def wait_for_embedding(self, timeout: float | None = None) -> bool:
@@ -125,19 +123,17 @@ class RagService:
         self._embed_stop.set()
         self.wait_for_embedding()
 
-    def snapshot(self) -> LoadedIndex:
+    def snapshot(self) -> IndexSnapshot:
         return self.retriever().index
 
     def retriever(self) -> HybridRetriever:
         with self._lock:
-            folder = self._store.current_folder()
-            if folder is None:
-                raise IndexStateError(f"no index in {self.settings.index_dir}; build it with: python -m rag index")
-            if self._retriever is None or self._retriever.index.folder != folder:
-                embedder = self.embedder
-                loaded = self._store.load(embedder.name, embedder.dim, self.settings.exact_search_max,
-                                          self.settings.vector_store, cache=self._segments)
-                self._retriever = HybridRetriever(loaded, embedder, self.weights, self.filters)
+            version = self.store.version()
+            if version is None:
+                raise IndexStateError(f"no index in {self.store.location}; build it with: python -m rag index")
+            if self._retriever is None or self._retriever.index.version != version:
+                loaded = self.store.snapshot(self.embedder)
+                self._retriever = HybridRetriever(loaded, self.embedder, self.weights, self.filters)
                 tokenize("预热")  # load jieba's dictionary now rather than inside the first query
             return self._retriever
 
@@ -146,8 +142,7 @@ class RagService:
         return self.retriever().search(query, k or self.settings.top_k, mode, filters)
 
     def documents(self) -> dict[str, DocumentEntry]:
-        manifest = self._store.read_manifest()
-        return dict(manifest.documents) if manifest else {}
+        return self.store.documents()
 
     @property
     def uploads_dir(self) -> Path:
@@ -174,18 +169,7 @@ class RagService:
         return report
 
     def stats(self) -> dict[str, object]:
-        manifest = self._store.read_manifest()
-        if manifest is None:
-            return {"documents": 0, "passages": 0}
-        return {
-            "documents": len(manifest.documents),
-            "passages": sum(len(d.chunk_ids) for d in manifest.documents.values()),
-            "embedder": f"{manifest.embedder} ({manifest.dim}-d)",
-            "vector_index": manifest.vector_index,
-            "embedded": manifest.embedded_passages(),
-            "segments": len(manifest.segments),
-            "built": manifest.created,
-        }
+        return self.store.stats()
 
 
 def _safe_name(name: str) -> str:

@@ -1,11 +1,12 @@
 """The one place that reads `.env` and the environment; everything else receives a `Settings`."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDER = "e5-small-offline"
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
     # --- index segments: passages written per segment (each flush makes them searchable by BM25) ---
     segment_rows: int = Field(20_000, validation_alias="RAG_SEGMENT_ROWS", ge=1)
 
+    # --- where passages live: local files (one machine) or Milvus (shared by several processes/servers) ---
+    store: Literal["local", "milvus"] = Field("local", validation_alias="RAG_STORE")
+    milvus_uri: str = Field("index/milvus.db", validation_alias="MILVUS_URI")  # a file: embedded milvus-lite
+    milvus_token: str | None = Field(None, validation_alias="MILVUS_TOKEN")
+    milvus_db: str | None = Field(None, validation_alias="MILVUS_DB")
+    milvus_collection: str = Field("rag_passages", validation_alias="MILVUS_COLLECTION")
+
     # --- answering ---
     llm_passages: int = Field(3, validation_alias="RAG_LLM_PASSAGES", ge=1, le=20)
     llm_passage_chars: int = Field(160, validation_alias="RAG_LLM_PASSAGE_CHARS", ge=40)
@@ -70,6 +78,20 @@ class Settings(BaseSettings):
         "llama-cpp-python", validation_alias="RAG_LOCAL_SERVER")
     local_parallel: int = Field(4, validation_alias="RAG_LOCAL_PARALLEL", ge=1, le=64)  # llama-server slots
     llama_server_bin: Path | None = Field(None, validation_alias="RAG_LLAMA_SERVER_BIN")
+
+    @field_validator("milvus_collection")
+    @classmethod
+    def _collection_name(cls, value: str) -> str:
+        """Milvus accepts letters, digits and underscores; saying so here beats a server error later."""
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,200}", value or ""):
+            raise ValueError(f"MILVUS_COLLECTION '{value}' must be letters, digits and underscores, "
+                             "starting with a letter or underscore")
+        return value
+
+    @property
+    def milvus_embedded(self) -> bool:
+        """A MILVUS_URI without a scheme is a file: milvus-lite runs inside this process."""
+        return "://" not in self.milvus_uri
 
     @property
     def models_dir(self) -> Path:

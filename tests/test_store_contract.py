@@ -1,4 +1,5 @@
-"""One contract for every vector store backend, and the segment BM25 checked against bm25s."""
+"""One contract for every vector store backend and for every whole-index backend (RAG_STORE: local files,
+Milvus), and the segment BM25 checked against bm25s."""
 from __future__ import annotations
 
 import numpy as np
@@ -85,3 +86,96 @@ def test_select_and_concat_keep_postings_without_retokenising():
     a = SegmentedBM25([(merged, np.arange(5))]).scores(q)
     b = SegmentedBM25([(direct, np.arange(5))]).scores(q)
     assert np.allclose(a, b)
+
+
+# --- whole-index backends (RAG_STORE): one contract for the local files and Milvus ---------------------
+
+def _store_settings(tmp_path, backend: str):
+    from rag.settings import Settings
+
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    return Settings(_env_file=None, RAG_DATA_DIR=str(data), RAG_INDEX_DIR=str(tmp_path / "index"),
+                    RAG_CACHE_DIR=str(tmp_path / "cache"), RAG_EMBEDDER="hashing-64", RAG_LLM="extractive",
+                    RAG_STORE=backend, MILVUS_URI=str(tmp_path / "milvus" / "rag.db"))
+
+
+DOCS = {
+    "budget.txt": "2024年长清区政府工作报告\n\n2023年一般公共预算收入完成30.24亿元，增长8.1%。\n\n新建5G基站120个。\n",
+    "forest.txt": "2023年北京市林业统计公报\n\n全年完成森林抚育7000亩，新增造林面积1.2万亩。\n",
+    "heating.txt": "关于供暖的通知\n\n供暖期为11月15日至次年3月15日，热费标准不变。\n",
+}
+
+
+@pytest.mark.parametrize("backend", ["local", "milvus"])
+def test_passage_store_contract(backend, tmp_path):
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.filters import allowed_rows, make_filter
+    from rag.passage_store import IndexSnapshot, PassageStore, make_passage_store
+
+    settings = _store_settings(tmp_path, backend)
+    for name, text in DOCS.items():
+        (settings.data_dir / name).write_text(text, encoding="utf-8")
+    store, embedder = make_passage_store(settings), HashingEmbedder()
+    assert isinstance(store, PassageStore) and store.kind == backend
+    assert not store.exists() and store.version() is None and store.documents() == {}
+
+    report = store.update([settings.data_dir], embedder)
+    assert sorted(report.added) == sorted(DOCS) and store.exists()
+    docs = store.documents()
+    assert sorted(e.name for e in docs.values()) == sorted(DOCS)
+    budget_key = next(k for k, e in docs.items() if e.name == "budget.txt")
+    assert docs[budget_key].card["year"] == 2024  # the card travels with the document list
+    assert store.coverage() == (report.chunks, report.chunks)
+
+    snap = store.snapshot(embedder)
+    assert isinstance(snap, IndexSnapshot) and len(snap.chunks) == report.chunks == len(snap.sparse)
+    assert snap.card("budget.txt").year == 2024
+    top = snap.sparse.search(tokenize("一般公共预算收入"), 3)
+    assert "30.24亿元" in snap.chunks[top[0].row].text
+    assert snap.sparse.document_frequencies(["森林", "不存在的词"]) == {"森林": 1, "不存在的词": 0}
+    row = top[0].row
+    assert snap.dense.search(embedder.embed_query(snap.chunks[row].embed_text), 1)[0].row == row
+    assert sorted(c.chunk_id for c in snap.chunks) == sorted(cid for e in docs.values() for cid in e.chunk_ids)
+
+    allow = allowed_rows(make_filter(doc="forest.txt"), snap.manifest.documents, snap.doc_rows, len(snap.chunks))
+    assert {snap.chunks[h.row].origin.doc for h in snap.sparse.search(tokenize("2023年 预算 森林"), 5, allow)} \
+        == {"forest.txt"}
+    assert {snap.chunks[h.row].origin.doc for h in snap.dense.search(embedder.embed_query("预算"), 5, allow)} \
+        == {"forest.txt"}
+
+    version = store.version()
+    store.update([settings.data_dir], embedder, remove=["not-indexed.txt"])  # nothing to do: nothing changes
+    assert store.version() == version
+
+    (settings.data_dir / "budget.txt").write_text(DOCS["budget.txt"].replace("30.24", "31.5"), encoding="utf-8")
+    (settings.data_dir / "heating.txt").unlink()
+    report = store.update([settings.data_dir], embedder)
+    assert report.updated == ["budget.txt"] and report.removed == ["heating.txt"] and store.version() != version
+    snap = store.snapshot(embedder)
+    texts = [c.text for c in snap.chunks]
+    assert any("31.5亿元" in t for t in texts) and not any("30.24" in t or "供暖" in t for t in texts)
+    assert snap.sparse.document_frequencies(["供暖"]) == {"供暖": 0}
+    assert sorted(e.name for e in store.documents().values()) == ["budget.txt", "forest.txt"]
+
+
+def test_deleting_a_document_removes_its_passages_from_milvus(tmp_path):
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.passage_store import make_passage_store
+
+    settings = _store_settings(tmp_path, "milvus")
+    for name, text in DOCS.items():
+        (settings.data_dir / name).write_text(text, encoding="utf-8")
+    store = make_passage_store(settings)
+    store.update([settings.data_dir], HashingEmbedder())
+    key = next(k for k, e in store.documents().items() if e.name == "heating.txt")
+
+    def rows(doc_key: str) -> int:  # asked of Milvus itself, not of our bookkeeping
+        found = store.client.query(settings.milvus_collection, filter=f'doc_key == "{doc_key}"',
+                                   output_fields=["count(*)"])
+        return int(found[0]["count(*)"])
+
+    assert rows(key) > 0
+    report = store.update([], HashingEmbedder(), remove=[key])
+    assert report.removed == ["heating.txt"] and rows(key) == 0
+    assert key not in store.documents()

@@ -1,6 +1,7 @@
 """Search backends: dense vector stores (FAISS, numpy) and sparse keyword stores (segment postings, bm25s).
 
-`make_vector_store` picks the dense backend named in settings (RAG_VECTOR_STORE)."""
+`make_vector_store` picks the dense backend named in settings (RAG_VECTOR_STORE). The Milvus store
+(milvus_store, RAG_STORE=milvus) holds a whole index and is imported only when chosen (rag.passage_store)."""
 from __future__ import annotations
 
 from typing import Callable
