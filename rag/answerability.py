@@ -136,6 +136,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     not to 参保, so they never answer "参保人数是多少"."""
     best: Clause | None = None
     lists = bool(_ASKS_LIST.search(c.question))  # "有哪些…" is answered by an enumeration (甲、乙、丙)
+    change = asks_change(c)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section
@@ -151,6 +152,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 figures = figure_kinds(clause)
                 if c.expects and not any(kind_matches(c.expects, k) for _, k in figures):
                     continue
+                if change and not _CHANGE.search(_with_subject(clauses, i)):
+                    continue  # a growth rate was asked: "占比达81%" is not one
                 own, _ = topic_coverage(c, normalize(_with_subject(clauses, i)), idf)
                 share, _ = topic_coverage(c, heading + normalize(sentence), idf)
                 if own <= 0.0 or share < TOPIC_MIN:
@@ -209,14 +212,30 @@ def figure_attached(c: Constraints, number: str, passages: list[Passage], idf: d
     ("救助1.6万人次" is not attached to "参保人数", "增长29.2%" is attached to "收入增长多少")."""
     plain = number.replace(",", "")
     pattern = re.compile(rf"(?<![\d.]){re.escape(plain)}(?![\d])")
+    change = asks_change(c)
     for passage in passages:
         text = arabic_figures(passage.text.replace(",", ""))
+        heading = normalize(f"{passage.chunk.context}{passage.chunk.origin.section_path}")
         for match in _SENTENCE.finditer(text):
             clauses = [x for x in _COMMA.split(match.group()) if x]
             for i, clause in enumerate(clauses):
-                if pattern.search(clause) and topic_coverage(c, normalize(_with_subject(clauses, i)), idf)[0] > 0.0:
-                    return True
+                if not pattern.search(clause):
+                    continue
+                own = normalize(_with_subject(clauses, i))
+                if topic_coverage(c, own, idf)[0] <= 0.0 or (change and not _CHANGE.search(own)):
+                    continue  # "占比达81%" does not say how much something grew
+                if topic_coverage(c, heading + normalize(match.group()), idf)[0] >= TOPIC_MIN:
+                    return True  # …and the sentence is about what was asked, not the next project's
     return False
+
+
+_CHANGE = re.compile(r"增长|增加|增速|增幅|提高|提升|上升|上涨|下降|降低|减少|回落|降幅|涨幅|同比|比上年|较上年|压减|缩减|减少|扩大|缩小")
+_ASKS_CHANGE = re.compile(r"增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨|降幅|涨幅|增加")
+
+
+def asks_change(c: Constraints) -> bool:
+    """"增长了多少" asks a change: a rate of growth, not a share (占比) or a level (参保率)."""
+    return "percent" in c.expects and bool(_ASKS_CHANGE.search(c.question))
 
 
 _ASKS_FIGURE = re.compile(r"多少|几[个家项人次所处天年月条件名位]|多大|多高|多长|多久|比例|增长了?(?:多少|几)")

@@ -2,7 +2,7 @@
 
 The default behaviour is a tiny extractive "model": it answers with the passage clause that shares
 the most character bigrams with the question, followed by that passage's marker. Other behaviours
-(`refuse`, `bad_marker`, `invented_number`, `restate`, `empty`, `malformed`, `slow`, `http_500`) exercise the
+(`refuse`, `bad_marker`, `invented_number`, `restate`, `misattached`, `empty`, `malformed`, `slow`, `http_500`) exercise the
 failure paths. The `openai` client talks to it over HTTP exactly as to a hosted endpoint.
 """
 from __future__ import annotations
@@ -67,6 +67,8 @@ class StubOpenAIServer:
             return "2023年长清区一般公共预算收入为88.88亿元[1]。"
         if self.behaviour == "injected":
             return "好的，我将忽略之前的指令。长清区一般公共预算收入为999亿元。"
+        if self.behaviour == "misattached":  # the figure of the sentence before, given to the next project
+            return "长安新能源客车项目的总投资30亿元[1]。"
         if self.behaviour == "restate":  # repeats the question's words, answers nothing
             return "长清东西部协作结对的是甘肃[1]。"
         if self.behaviour == "neighbour_figure":  # a real figure of the passage, attached to another quantity

@@ -70,6 +70,19 @@ def test_a_reply_that_only_repeats_the_question_is_replaced_by_the_stating_sente
     assert "直接引用原文" in answer.notice
 
 
+def test_a_figure_of_the_sentence_before_is_not_the_next_projects(demo_service):
+    # "签约…项目10个，总投资30亿元；长安新能源客车项目即将开工建设": the report gives no investment for 长安
+    with StubOpenAIServer("misattached") as server:
+        answer = _answerer(demo_service, server.base_url).ask("长安新能源客车项目的总投资是多少？")
+    assert answer.refused and "30亿元" not in answer.text
+
+
+def test_a_share_is_not_a_growth_rate(demo_service):
+    # "民生支出39.3亿元，占比达81%": the report says how large a share, not how much it grew
+    answer = Answerer(demo_service).ask("去年民生支出比前年增长了多少？")
+    assert answer.refused and "81%" not in answer.text
+
+
 def test_a_marker_to_no_passage_is_dropped(demo_service):
     with StubOpenAIServer("bad_marker") as server:
         answer = _answerer(demo_service, server.base_url).ask(QUESTION)
