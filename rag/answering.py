@@ -229,10 +229,13 @@ class Answerer:
             text, supported = self._complete_parts(c, text, supported, pool, checked)
         if not supported:
             reasons = "；".join(dict.fromkeys(s.flag_reason for s in claims if s.flag_reason)) or "所引资料没有给出所问的数据"
-            fallback = extractive_answer(checked) if llm != "extractive" else ""
-            if fallback and not is_refusal(fallback):
-                # The gate found a clause that states the asked quantity; the model's reply could not be
-                # verified (a wrong marker, an invented figure): quote that clause instead of refusing.
+            fallback = extractive_answer(checked) if llm != "extractive" and asks_for_figure(c) else ""
+            new_figures = {n for n, _ in figure_kinds(fallback)} - {n for n, _ in figure_kinds(c.question)}
+            if fallback and new_figures and not is_refusal(fallback):
+                # A figure was asked and the gate found a clause that states it with a figure of its own;
+                # the model's reply could not be verified (a wrong marker, an invented figure): quote the
+                # clause instead of refusing. Other questions are refused: measured, a quote there answered
+                # traps (a 首席代表 nobody names) more often than it rescued answers.
                 quoted = self._finish(fallback, "extractive", "", base, checked.pool, checked)
                 if not quoted.refused:
                     quoted.llm = llm

@@ -83,6 +83,12 @@ def test_a_share_is_not_a_growth_rate(demo_service):
     assert answer.refused and "81%" not in answer.text
 
 
+def test_an_unverifiable_reply_to_a_question_without_a_figure_is_refused(demo_service):
+    with StubOpenAIServer("invented_number") as server:
+        answer = _answerer(demo_service, server.base_url).ask("长清东西部协作结对的是甘肃哪个县？")
+    assert answer.refused and "88.88" not in answer.text and "无法在文件中核实" in answer.notice
+
+
 def test_a_marker_to_no_passage_is_dropped(demo_service):
     with StubOpenAIServer("bad_marker") as server:
         answer = _answerer(demo_service, server.base_url).ask(QUESTION)
