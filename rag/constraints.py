@@ -149,7 +149,7 @@ def parse_constraints(question: str) -> Constraints:
         if len(word) == 2 and not _in_dictionary(word):
             continue  # an HMM fragment of a mis-cut phrase ("多少场文旅" → 场文), not a word of the question
         if flag.startswith(_TOPIC_FLAGS) and not flag.startswith(("nrt", "nt")):
-            terms.append(Term(word, 0.5 if flag == "v" or flag == "a" else 1.0))
+            terms.append(Term(word, 0.5 if flag in ("v", "a", "l", "i") else 1.0))  # set phrases (有所增加) describe, like verbs
         elif flag == "t" and word not in _RELATIVE:
             terms.append(Term(word, 0.5))  # 春节, 年初(预算), 夜间: what the question is about; 去年/今年 are years
     parts = tuple(p.strip(" ，,。") for p in _PART_SPLIT.split(text) if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 2)
