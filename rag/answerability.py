@@ -152,9 +152,10 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 figures = figure_kinds(clause)
                 if c.expects and not any(kind_matches(c.expects, k) for _, k in figures):
                     continue
-                if change and not _CHANGE.search(_with_subject(clauses, i)):
+                subject = _with_subject(clauses, i)
+                if change and not _CHANGE.search(subject):
                     continue  # a growth rate was asked: "占比达81%" is not one
-                own, _ = topic_coverage(c, normalize(_with_subject(clauses, i)), idf)
+                own, _ = topic_coverage(c, normalize(subject), idf)
                 share, _ = topic_coverage(c, heading + normalize(sentence), idf)
                 if own <= 0.0 or share < TOPIC_MIN:
                     continue
@@ -229,7 +230,7 @@ def figure_attached(c: Constraints, number: str, passages: list[Passage], idf: d
     return False
 
 
-_CHANGE = re.compile(r"增长|增加|增速|增幅|提高|提升|上升|上涨|下降|降低|减少|回落|降幅|涨幅|同比|比上年|较上年|压减|缩减|减少|扩大|缩小")
+_CHANGE = re.compile(r"增长|增加|增速|增幅|提高|提升|上升|上涨|下降|降低|减少|回落|降幅|涨幅|同比|比上年|较上年|压减|缩减|扩大|缩小")
 _ASKS_CHANGE = re.compile(r"增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨|降幅|涨幅|增加")
 
 

@@ -210,13 +210,12 @@ def _previous_manifest(store: IndexStore, report: IndexReport) -> Manifest | Non
         return None
 
 
-class _SegmentWriter:
-    """Collects newly chunked documents and writes them as a segment every `flush_rows` passages."""
+class BatchWriter:
+    """Collects newly chunked documents with their BM25 tokens and calls `flush` every `flush_rows`
+    passages; each store's writer (segments here, Milvus in rag.stores.milvus_store) says how to write."""
 
-    def __init__(self, store: IndexStore, manifest: Manifest, reusable: dict[str, DocumentEntry], flush_rows: int,
-                 report: IndexReport, started: float) -> None:
-        self.store, self.manifest, self.reusable = store, manifest, reusable
-        self.flush_rows, self.report, self.started = flush_rows, report, started
+    def __init__(self, flush_rows: int, report: IndexReport) -> None:
+        self.flush_rows, self.report = flush_rows, report
         self.docs: list[tuple[str, DocumentEntry, list[Chunk], list[list[str]]]] = []
         self.rows = 0
         self.written: set[str] = set()
@@ -229,6 +228,18 @@ class _SegmentWriter:
         self.rows += len(chunks)
         if self.rows >= self.flush_rows:
             self.flush()
+
+    def flush(self) -> None:
+        raise NotImplementedError
+
+
+class _SegmentWriter(BatchWriter):
+    """Writes the collected documents as a segment."""
+
+    def __init__(self, store: IndexStore, manifest: Manifest, reusable: dict[str, DocumentEntry], flush_rows: int,
+                 report: IndexReport, started: float) -> None:
+        super().__init__(flush_rows, report)
+        self.store, self.manifest, self.reusable, self.started = store, manifest, reusable, started
 
     def flush(self) -> None:
         if not self.docs:

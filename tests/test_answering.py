@@ -208,29 +208,31 @@ def test_a_neighbouring_figure_of_the_right_passage_is_replaced_by_the_stated_on
     assert "原文" in answer.notice and answer.citations and all(c.supported for c in answer.citations)
 
 
-def test_a_which_ones_question_is_answered_by_the_enumeration(tmp_settings):
-    # 民法典继承编 (laws corpus): two sentences name 第一顺序继承人; only one lists them.
+def _extractive_over(tmp_settings, name: str, text: str) -> Answerer:
+    """An extractive answerer over one document (hashing embedder: plumbing, not quality)."""
     from rag.embedders.hashing import HashingEmbedder
 
-    (tmp_settings.data_dir / "继承编.md").write_text(
-        "# 中华人民共和国民法典继承编\n\n## 第二章 法定继承\n\n第一千一百二十七条 遗产按照下列顺序继承：\n（一）第一顺序：配偶、子女、父母；\n"
-        "（二）第二顺序：兄弟姐妹、祖父母、外祖父母。\n继承开始后，由第一顺序继承人继承，第二顺序继承人不继承；"
-        "没有第一顺序继承人继承的，由第二顺序继承人继承。\n", encoding="utf-8")
+    (tmp_settings.data_dir / name).write_text(text, encoding="utf-8")
     service = RagService(tmp_settings, HashingEmbedder())
     service.ensure_index()
-    answer = Answerer(service).ask("法定继承中第一顺序继承人有哪些？")
+    return Answerer(service)
+
+
+def test_a_which_ones_question_is_answered_by_the_enumeration(tmp_settings):
+    # 民法典继承编 (laws corpus): two sentences name 第一顺序继承人; only one lists them.
+    answerer = _extractive_over(tmp_settings, "继承编.md",
+        "# 中华人民共和国民法典继承编\n\n## 第二章 法定继承\n\n第一千一百二十七条 遗产按照下列顺序继承：\n（一）第一顺序：配偶、子女、父母；\n"
+        "（二）第二顺序：兄弟姐妹、祖父母、外祖父母。\n继承开始后，由第一顺序继承人继承，第二顺序继承人不继承；"
+        "没有第一顺序继承人继承的，由第二顺序继承人继承。\n")
+    answer = answerer.ask("法定继承中第一顺序继承人有哪些？")
     assert "配偶、子女、父母" in answer.text and answer.citations[0].supported
 
 
 def test_a_list_introduced_by_a_colon_is_quoted_with_its_items(tmp_settings):
     # 消费者权益保护法 第二十五条 (laws corpus): the question matches the lead, the answer is the items.
-    from rag.embedders.hashing import HashingEmbedder
-
-    (tmp_settings.data_dir / "消费者权益保护法.md").write_text(
+    answerer = _extractive_over(tmp_settings, "消费者权益保护法.md",
         "# 中华人民共和国消费者权益保护法\n\n第二十五条 经营者采用网络、电视、电话、邮购等方式销售商品，消费者有权自收到商品之日起"
         "七日内退货，且无需说明理由，但下列商品除外：\n（一）消费者定作的；\n（二）鲜活易腐的；\n"
-        "（三）在线下载或者消费者拆封的音像制品、计算机软件等数字化商品；\n（四）交付的报纸、期刊。\n", encoding="utf-8")
-    service = RagService(tmp_settings, HashingEmbedder())
-    service.ensure_index()
-    answer = Answerer(service).ask("网络购买的商品七日内无理由退货，哪些商品除外？")
+        "（三）在线下载或者消费者拆封的音像制品、计算机软件等数字化商品；\n（四）交付的报纸、期刊。\n")
+    answer = answerer.ask("网络购买的商品七日内无理由退货，哪些商品除外？")
     assert "消费者定作" in answer.text and "报纸、期刊" in answer.text and answer.citations[0].supported

@@ -32,12 +32,11 @@ import numpy as np
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError, IngestError
 from rag.index_store import FORMAT_VERSION, TOKENIZER_ID, DocumentEntry, DocumentLookups, Manifest
-from rag.indexing import EmbedProgress, IndexReport, Progress, ingest_paths
+from rag.indexing import BatchWriter, EmbedProgress, IndexReport, Progress, ingest_paths
 from rag.schema import Chunk
 from rag.settings import Settings
 from rag.stores.base import SearchHit
 from rag.stores.postings import term_id
-from rag.tokenizer import tokenize
 
 log = logging.getLogger(__name__)
 
@@ -459,26 +458,14 @@ def _client_class():
     return MilvusClient
 
 
-class _MilvusWriter:
+class _MilvusWriter(BatchWriter):
     """Batches chunked documents (`ingest_paths` feeds it), embeds a batch in one call and writes it."""
 
     def __init__(self, store: MilvusStore, embedder: Embedder, meta: dict, generations: dict[str, str],
                  report: IndexReport, progress: Progress | None) -> None:
+        super().__init__(min(store.settings.segment_rows, 4_096), report)
         self.store, self.embedder, self.meta, self.generations = store, embedder, meta, generations
-        self.report, self.progress = report, progress
-        self.flush_rows = min(store.settings.segment_rows, 4_096)
-        self.docs: list[tuple[str, DocumentEntry, list[Chunk], list[list[str]]]] = []
-        self.rows = 0
-        self.written: set[str] = set()
-
-    def add(self, key: str, entry: DocumentEntry, chunks: list[Chunk]) -> None:
-        since = time.perf_counter()
-        tokens = [tokenize(c.index_text) for c in chunks]
-        self.report._time("tokenise", since)
-        self.docs.append((key, entry, chunks, tokens))
-        self.rows += len(chunks)
-        if self.rows >= self.flush_rows:
-            self.flush()
+        self.progress = progress
 
     def flush(self) -> None:
         if not self.docs:
