@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Iterator
 
 from rag.constraints import (
     near_miss,
     Constraints,
+    Term,
     check_passage,
     figure_kinds,
     idf_weights,
     kind_matches,
     normalize,
     parse_constraints,
+    term_covered,
     topic_coverage,
 )
+from rag.ingest.tables import is_numeric, row_caption, row_cells
 from rag.card import DocumentCard
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
@@ -40,7 +43,6 @@ _INSTRUCTION = re.compile(
 )
 _ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五]|包括什么|有什么")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
-_COMMA = re.compile(r"(?<=[，,])")
 
 
 def gives_orders(text: str) -> bool:
@@ -128,41 +130,154 @@ class Clause:
     focus: str = ""  # the comma clause that states the asked quantity
 
 
+@dataclass(frozen=True)
+class _Unit:
+    """One quotable statement of a passage: a sentence (or its ；-segment), or one cell of a table row."""
+
+    quote: str  # what an answer quotes
+    context: str  # normalised text the statement is about: headings, the passage's lead, the whole sentence
+    clauses: tuple[tuple[str, str], ...]  # (clause, the clause with its subject)
+    table: bool = False  # a table cell: its unit is in a header or the caption, not after the number
+
+
+_FULL_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_SEGMENT = re.compile(r"[^；;]+[；;]?")
+_COMMA = re.compile(r"(?<=，)|(?<=,)(?!\d)")  # "1,511.89" is one number, not two clauses
+_TOTAL = re.compile(r"总计|合计")
+_DECLARED_UNIT = re.compile(r"单位\s*[:：]\s*([万亿千百]*[\u4e00-\u9fff%％]{1,3})")
+_ENUMERATION = re.compile(r"^\s*(?:\d{1,2}[、.．]|[（(]\d{1,2}[)）])")
+
+
+def _units(passage: Passage) -> Iterator[_Unit]:
+    """The statements a figure can be quoted from. A table row yields one unit per value cell, with the
+    row's label cells as its subject ("本年新收…申请数量 | 申请人情况·自然人：3001"); prose yields its
+    ；-segments, read in the context of their whole sentence and of the passage's short lead sentence
+    ("行政运行（项）。…年初预算为1560.05万元" speaks of 行政运行)."""
+    text = passage.text
+    heading = normalize(f"{passage.chunk.context}{passage.chunk.origin.section_path}")
+    rows = [row_cells(line) for line in text.splitlines() if line.strip()] if " | " in text else []
+    if rows and all(r is not None for r in rows):
+        for line, cells in zip((x for x in text.splitlines() if x.strip()), rows):
+            caption = row_caption(line)
+            labels: list[str] = []
+            after_value = False
+            for header, value in cells or []:
+                if not is_numeric(value):
+                    # a label after a value starts the next block: "收入·项目：A | 收入·决算数：1 | 支出·项目：B | 支出·决算数：2"
+                    labels = [value] if after_value else labels + [value]
+                    after_value = False
+                    continue
+                after_value = True
+                cell = f"{header}：{value}" if header else value
+                quote = "，".join(x for x in (caption, *labels, cell) if x)
+                subject = "".join(labels) + header + value
+                unit = _DECLARED_UNIT.search(header) or _DECLARED_UNIT.search(caption)
+                if unit:  # "（单位：万元）": the cell's 84.65 is an amount of money, not a count of people
+                    cell = f"{cell}{unit.group(1)}"
+                yield _Unit(quote, heading + normalize(caption + subject), ((cell, subject),), table=True)
+        return
+    first = _FULL_SENTENCE.match(text)
+    # a short lead that states no figure names what the passage is about ("…行政运行（项）。")
+    lead = normalize(first.group()) if first and len(first.group()) <= 60 and not figure_kinds(_ENUMERATION.sub("", first.group())) else ""
+    for sentence in _FULL_SENTENCE.finditer(text):
+        for segment in _SEGMENT.finditer(sentence.group()):
+            quote = segment.group().strip()
+            if len(quote) < 6:
+                continue
+            # a ；-segment is read on its own: in a report "；" separates items (another project's 总投资)
+            context = heading + lead + normalize(quote)
+            if quote.endswith(("：", ":")) or _OPENS_LIST.search(quote):
+                quote += _list_items(text[sentence.start() + segment.end():])  # "下列商品除外：（一）…" + （二）…
+            clauses = [x for x in _COMMA.split(quote) if x]
+            yield _Unit(quote, context, tuple((cl, _with_subject(clauses, i)) for i, cl in enumerate(clauses)))
+
+
+def _unit_fits(c: Constraints, header: str) -> bool:
+    """A table cell's bare number: a rate only under a header that says so ("占比（%）", "增长率")."""
+    return "percent" not in c.expects or bool(re.search(r"%|率|比重|占比|比例|增长|增幅", header))
+
+
+_INTERROGATIVE = re.compile(r"多少|几[个家项人次所处天年月条件名位十百千万亿]?|哪|什么|谁|何|怎么|怎样|如何|多大|多高|多长|多久|多远|是否")
+
+
+def focus_terms(c: Constraints) -> tuple[Term, ...]:
+    """The words that name the asked quantity, read in the question's clause that asks: its last three
+    topic words before the interrogative ("根据劳动法，…，每月最多不得超过多少小时" → 每月, 不得, 超过),
+    or before 占 in "A占B的比例" (A is asked, B is the reference); the first two after it when none
+    precede ("多少人参加了…")."""
+    q = normalize(c.question)
+    ask = _INTERROGATIVE.search(q)
+    end = ask.start() if ask else len(q)
+    start = max(q.rfind(mark, 0, end) for mark in "，,；;：:") + 1
+    stop = min((q.find(mark, end) for mark in "，,；;？?。" if q.find(mark, end) >= 0), default=len(q))
+    share = q.rfind("占", start, end)
+    if share > 0:
+        end = share
+    placed = sorted(((q.find(normalize(t.word), start), t) for t in c.terms if normalize(t.word) in q[start:stop]),
+                    key=lambda x: x[0])
+    before = [t for pos, t in placed if pos < end]
+    after = [t for pos, t in placed if pos >= end]
+    return tuple(before[-3:]) if before else tuple(after[:2])
+
+
+def _shared_run(question: str, text: str, longest: int = 12) -> int:
+    """Length of the longest run of the question's characters written as is in the text (from 4 up):
+    "年初结转和结余" is the asked line, "年初财政拨款结转和结余" another one with the same words."""
+    for n in range(min(longest, len(question)), 3, -1):
+        if any(question[i : i + n] in text for i in range(len(question) - n + 1)):
+            return n
+    return 0
+
+
+def _weighted_cover(terms: tuple[Term, ...], text: str, idf: dict[str, float]) -> float:
+    total = sum(t.weight * idf.get(t.word, 1.0) for t in terms)
+    if not total:
+        return 0.0
+    return sum(t.weight * idf.get(t.word, 1.0) * term_covered(t.word, text) for t in terms) / total
+
+
 def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 card_of: Callable[[str], DocumentCard | None] | None = None) -> Clause | None:
-    """The sentence that states the asked quantity with a figure of the asked kind.
+    """The statement that gives the asked quantity with a figure of the asked kind.
 
-    The figure must sit in a comma clause that itself names part of the quantity: in "居民医保参保率95%以上，…，累计救助1.6万人次" the 人次 belong to 救助,
-    not to 参保, so they never answer "参保人数是多少"."""
+    The figure must sit in a comma clause (or table cell) whose own words, with its subject, name part of
+    the quantity: in "居民医保参保率95%以上，…，累计救助1.6万人次" the 人次 belong to 救助, not to 参保,
+    so they never answer "参保人数是多少". The words next to the question's interrogative weigh most."""
     best: Clause | None = None
     lists = bool(_ASKS_LIST.search(c.question))  # "有哪些…" is answered by an enumeration (甲、乙、丙)
     change = asks_change(c)
+    figure = asks_for_figure(c)
+    focus = focus_terms(c) if figure else ()
+    question = normalize(c.question)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section
-        heading = normalize(f"{passage.chunk.context}{passage.chunk.origin.section_path}")
-        for match in _SENTENCE.finditer(passage.text):
-            sentence = match.group().strip()
-            if len(sentence) < 6:
-                continue
-            if sentence.endswith(("：", ":")) or _OPENS_LIST.search(sentence):
-                sentence += _list_items(passage.text[match.end():])  # "下列商品除外：（一）…" + （二）…（三）…
-            clauses = [x for x in _COMMA.split(sentence) if x]
-            for i, clause in enumerate(clauses):
+        for unit in _units(passage):
+            share, _ = topic_coverage(c, unit.context, idf)
+            if share < TOPIC_MIN or (figure and not figure_kinds(unit.quote)):
+                continue  # "多少" is answered by a number ("结婚年龄，男不得早于二十二周岁")
+            for clause, subject in unit.clauses:
                 figures = figure_kinds(clause)
-                if c.expects and not any(kind_matches(c.expects, k) for _, k in figures):
+                if figure and not figures:
+                    continue  # "多少" is answered by the clause that states a number
+                if unit.table and focus and _weighted_cover(focus, normalize(subject), idf) <= 0.0:
+                    continue  # a cell answers only when its row or column names the asked quantity
+                if c.expects and not any(kind_matches(c.expects, k) or (unit.table and not k and _unit_fits(c, subject)) for _, k in figures):
                     continue
-                subject = _with_subject(clauses, i)
                 if change and not _CHANGE.search(subject):
                     continue  # a growth rate was asked: "占比达81%" is not one
-                own, _ = topic_coverage(c, normalize(subject), idf)
-                share, _ = topic_coverage(c, heading + normalize(sentence), idf)
-                if own <= 0.0 or share < TOPIC_MIN:
+                said = normalize(subject)
+                own, _ = topic_coverage(c, said, idf)
+                if own <= 0.0:
                     continue
-                score = share + own + (0.1 if figures else 0.0) + (0.5 if lists and "、" in sentence else 0.0)
+                score = (share + own + 0.5 * _weighted_cover(focus, said, idf) + (0.1 if figures and figure else 0.0)
+                         + 0.02 * _shared_run(question, said)
+                         + (0.5 if lists and "、" in unit.quote else 0.0)
+                         + (0.03 if _TOTAL.search(clause) else 0.0))  # a row's total, unless a column is named
                 if best is None or score > best.score:
-                    best = Clause(marker, sentence, score, focus=clause)
+                    best = Clause(marker, unit.quote, score, focus=clause)
     return best
+
 
 
 _MARK = r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|[一二三四五六七八九十]{1,3}、)"
@@ -180,15 +295,25 @@ def _list_items(after: str, max_chars: int = 240) -> str:
     return "".join(items)
 
 
-_PREDICATE_ONLY = re.compile(r"(?:占|增长|下降|增加|减少|提高|降低|比上年|同比|较上年|较|达到|达|约)")
+_PREDICATE_ONLY = re.compile(r"(?:分别|各|均)?(?:占|增长|下降|增加|减少|提高|降低|比上年|同比|较上年|较|达到|达|约)")
+
+
+_TOPIC_CHARS = 8  # a short clause without a figure ("结婚年龄，") is the topic of the clauses after it
+_ARTICLE = re.compile(r"^\s*第[零〇一二三四五六七八九十百千\d]+条\s*")  # "第一千零四十七条 结婚年龄，": the topic is 结婚年龄
 
 
 def _with_subject(clauses: list[str], i: int) -> str:
-    """A clause that is only a predicate ("…住房保障支出445.69万元，占15.16%") speaks of the subject of
-    the clause before it."""
-    if i > 0 and _PREDICATE_ONLY.match(clauses[i]):
-        return clauses[i - 1] + clauses[i]
-    return clauses[i]
+    """A clause speaks of the clauses before it that state no figure ("结婚年龄，男不得早于二十二周岁"),
+    of the condition that opens its sentence ("因特殊原因需要延长工作时间的，…，但是每月不得超过三十六小时"),
+    and a clause that is only a predicate ("…住房保障支出445.69万元，占15.16%") of the clause before it."""
+    start = i
+    while start > 0 and not figure_kinds(clauses[start - 1]) and len(_ARTICLE.sub("", clauses[start - 1]).strip("，, ")) <= _TOPIC_CHARS:
+        start -= 1
+    if start == i and i > 0 and _PREDICATE_ONLY.match(clauses[i]):
+        start = i - 1
+    condition = next((j for j in range(start - 1, -1, -1) if clauses[j].rstrip().endswith(("的，", "的,"))), None)
+    lead = clauses[condition] if condition is not None else ""
+    return lead + "".join(clauses[start : i + 1])
 
 
 def part_constraints(c: Constraints) -> list[Constraints]:
@@ -209,24 +334,21 @@ def part_constraints(c: Constraints) -> list[Constraints]:
 
 
 def figure_attached(c: Constraints, number: str, passages: list[Passage], idf: dict[str, float]) -> bool:
-    """Is this figure stated, in a cited passage, in a clause that names part of the asked quantity?
-    ("救助1.6万人次" is not attached to "参保人数", "增长29.2%" is attached to "收入增长多少")."""
+    """Is this figure stated, in a cited passage, in a clause (or table cell) that names part of the
+    asked quantity? ("救助1.6万人次" is not attached to "参保人数", "增长29.2%" is attached to "收入增长多少")."""
     plain = number.replace(",", "")
     pattern = re.compile(rf"(?<![\d.]){re.escape(plain)}(?![\d])")
     change = asks_change(c)
     for passage in passages:
-        text = arabic_figures(passage.text.replace(",", ""))
-        heading = normalize(f"{passage.chunk.context}{passage.chunk.origin.section_path}")
-        for match in _SENTENCE.finditer(text):
-            clauses = [x for x in _COMMA.split(match.group()) if x]
-            for i, clause in enumerate(clauses):
-                if not pattern.search(clause):
+        for unit in _units(passage):
+            for clause, subject in unit.clauses:
+                if not pattern.search(arabic_figures(clause.replace(",", ""))):
                     continue
-                own = normalize(_with_subject(clauses, i))
+                own = normalize(subject)
                 if topic_coverage(c, own, idf)[0] <= 0.0 or (change and not _CHANGE.search(own)):
                     continue  # "占比达81%" does not say how much something grew
-                if topic_coverage(c, heading + normalize(match.group()), idf)[0] >= TOPIC_MIN:
-                    return True  # …and the sentence is about what was asked, not the next project's
+                if topic_coverage(c, unit.context, idf)[0] >= TOPIC_MIN:
+                    return True  # …and the statement is about what was asked, not the next project's
     return False
 
 
@@ -239,7 +361,8 @@ def asks_change(c: Constraints) -> bool:
     return "percent" in c.expects and bool(_ASKS_CHANGE.search(c.question))
 
 
-_ASKS_FIGURE = re.compile(r"多少|几[个家项人次所处天年月条件名位]|多大|多高|多长|多久|比例|增长了?(?:多少|几)")
+_ASKS_FIGURE = re.compile(r"多少|(?<!哪)几[个家项人次所处天年月条件名位号]|多大|多高|多长|多久|比例|增长了?(?:多少|几)"
+                          r"|哪一?天|哪一?年|何时|什么时[候间]|日期")  # a date is a figure too
 
 
 def asks_for_figure(c: Constraints) -> bool:

@@ -36,6 +36,8 @@ _ORG_SUFFIX = re.compile(r"(?:部|局|厅|委|委员会|办公室|办|院|署|�
 # POS tags whose words can name the quantity asked ("一般公共预算收入", "试用期", "签约").
 _TOPIC_FLAGS = ("n", "nz", "vn", "an", "j", "l", "i", "eng", "nr", "v", "a")
 _EACH = re.compile(r"([^，,。？?；;和与及、\s]{2,20}?)(?:和|与|及|、)([^，,。？?；;和与及、\s]{2,20}?)(?:分别|各自|各)(.{1,20}?)[？?。]?$")
+# "年初结转和结余与年末结转和结余分别是多少": names that contain 和 are joined by 与/及
+_EACH_WIDE = re.compile(r"([^，,。？?；;与及、\s]{2,20}?)(?:与|及|以及)([^，,。？?；;与及、\s]{2,20}?)(?:分别|各自|各)(.{1,20}?)[？?。]?$")
 _PART_SPLIT = re.compile(r"[？?；;]+|(?:，|,)?(?:以及|另外|同时|还有|并且)")
 
 
@@ -143,6 +145,10 @@ def parse_constraints(question: str) -> Constraints:
             continue
         if len(word) < 2 or word in STOPWORDS or word in QUESTION_SCAFFOLD or not re.search(r"[\u4e00-\u9fffA-Za-z]", word):
             continue
+        if re.fullmatch(r"百分之(?:几|多少)|多少钱|几成|[干做]什么|为什么|怎么样|怎么办", word) or (
+                re.fullmatch(r"合计|总计|共计|一共|总共|累计", word) and re.match(r"(?:是|为|有|约)?(?:多少|几)", text[text.find(word) + len(word):])):
+
+            continue  # the interrogative itself ("增长了百分之几"), not a word of the quantity
         word = re.sub(r"^(?:哪些|哪个|哪几个|哪几|哪|什么|多少|几个|几)", "", word)
         if len(word) < 2:
             continue
@@ -150,10 +156,12 @@ def parse_constraints(question: str) -> Constraints:
             continue  # an HMM fragment of a mis-cut phrase ("多少场文旅" → 场文), not a word of the question
         if flag.startswith(_TOPIC_FLAGS) and not flag.startswith(("nrt", "nt")):
             terms.append(Term(word, 0.5 if flag in ("v", "a", "l", "i") else 1.0))  # set phrases (有所增加) describe, like verbs
+        elif flag == "r" and len(word) == 2 and word.startswith("每") and word[1] not in "个种次":
+            terms.append(Term(word, 0.5))  # 每月, 每户, 每日: the quantity is per month, per household
         elif flag == "t" and word not in _RELATIVE:
             terms.append(Term(word, 0.5))  # 春节, 年初(预算), 夜间: what the question is about; 去年/今年 are years
     parts = tuple(p.strip(" ，,。") for p in _PART_SPLIT.split(text) if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 2)
-    each = _EACH.search(text) if len(parts) <= 1 else None
+    each = (_EACH_WIDE.search(text) or _EACH.search(text)) if len(parts) <= 1 else None
     if each:  # "一般公共服务支出和住房保障支出各占多少比例？": one part per subject
         parts = (each.group(1) + each.group(3), each.group(2) + each.group(3))
     return Constraints(
@@ -174,7 +182,7 @@ def parse_constraints(question: str) -> Constraints:
 
 _PERCENT_ASK = re.compile(r"(?:增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨)(?:了)?(?:百分之|多少|几)(?![\u4e00-\u9fff]*?(?:元|人|个|家|项|吨|亩|台|套|件|户|所|辆))"
                           r"|增速|增幅|百分之多少|百分比|比重|占比|(?<![效])率(?:是|为|达到)?(?:多少|几)")
-_UNIT_ASK = re.compile(r"(?<!哪)(?:多少|几)\s*([万亿千百]*(?:元|美元|人次|人|个|家|项|吨标准煤|吨|亩|台套|台|套|件|户|所|辆|座|处|平方公里|公里|千米|立方米|平方米|米|公顷|千瓦时|千瓦|兆瓦|标箱|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款|支|只|头|株|棵|篇|部|本|份|起|宗|例|门|眼|盏|根|块|层|届|期|轮|列|队))")
+_UNIT_ASK = re.compile(r"(?<!哪)(?:多少|几)\s*([万亿千百]*(?:元|美元|钱|块钱|人次|人|个|家|项|吨标准煤|吨|亩|台套|台|套|件|户|所|辆|座|处|平方公里|公里|千米|立方米|平方米|米|公顷|千瓦时|千瓦|兆瓦|标箱|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款|支|只|头|株|棵|篇|部|本|份|起|宗|例|门|眼|盏|根|块|层|届|期|轮|列|队))")
 _MONEY_WORDS = re.compile(r"金额|资金|收入|支出|投资|总额|产值|生产总值|经费|预算|决算|拨款|税收|利润|营业额|销售额")
 
 
@@ -196,7 +204,7 @@ def expected_kinds(question: str) -> frozenset[str]:
         kinds.add("percent")
     elif unit:
         u = unit.group(1)
-        kinds.add("money" if u.endswith("元") else re.sub(r"^[万亿千百]+", "", u) or u)
+        kinds.add("money" if u.endswith(("元", "钱")) else re.sub(r"^[万亿千百]+", "", u) or u)
     elif _PERCENT_ASK.search(question):
         kinds.add("percent")
     elif noun:
