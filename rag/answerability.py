@@ -248,6 +248,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     change = asks_change(c)
     figure = asks_for_figure(c)
     focus = focus_terms(c) if figure else ()
+    nouns = [t for t in focus if t.weight >= 1.0]
+    head = nouns[-1] if nouns else (focus[-1] if focus else None)  # the noun that names the quantity
     question = normalize(c.question)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
@@ -260,8 +262,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 figures = figure_kinds(clause)
                 if figure and not figures:
                     continue  # "多少" is answered by the clause that states a number
-                if unit.table and focus and _weighted_cover(focus, normalize(subject), idf) <= 0.0:
-                    continue  # a cell answers only when its row or column names the asked quantity
+                if unit.table and head and not term_covered(head.word, normalize(subject)):
+                    continue  # a cell answers only when its row or column names the asked quantity (罚没金额)
                 if c.expects and not any(kind_matches(c.expects, k) or (unit.table and not k and _unit_fits(c, subject)) for _, k in figures):
                     continue
                 if change and not _CHANGE.search(subject):

@@ -163,7 +163,8 @@ def parse_constraints(question: str) -> Constraints:
     parts = tuple(p.strip(" ，,。") for p in _PART_SPLIT.split(text) if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 2)
     each = (_EACH_WIDE.search(text) or _EACH.search(text)) if len(parts) <= 1 else None
     if each:  # "一般公共服务支出和住房保障支出各占多少比例？": one part per subject
-        parts = (each.group(1) + each.group(3), each.group(2) + each.group(3))
+        shared = text[: each.start()]  # "淮安2024年…行政诉讼中，": the context both parts are asked in
+        parts = (shared + each.group(1) + each.group(3), shared + each.group(2) + each.group(3))
     return Constraints(
         question=question,
         admin=admin,
