@@ -1,12 +1,14 @@
 """Hybrid retrieval: BM25 over jieba words and dense vectors, fused by weighted reciprocal rank."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 from rag.constraints import check_passage, idf_weights, normalize, parse_constraints, set_known_places, topic_coverage
+from rag.crossrefs import Citations
 from rag.dedup import collapse
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError, QueryError
@@ -23,7 +25,9 @@ CANDIDATE_DEPTH = 100
 CONSTRAINT_DEPTH = 60  # candidates checked against the question's place/year constraints
 UNSATISFIED_FACTOR = 0.1
 COVERAGE_DEPTH = 20  # leading candidates re-weighed by how much of the question they name
-LOCAL_RULE_FACTOR = 0.3  # a place's own rule, for a question that names no place (national law first)
+LOCAL_RULE_FACTOR = 0.3
+CITED_DEPTH = 20  # leading candidates whose article lends score to the passages citing it
+CITING_BELOW = 0.99  # a citing passage is lifted to just below the article it cites, not above  # a place's own rule, for a question that names no place (national law first)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class FusionWeights:
     dedup: bool = True  # near-identical passages of several documents shown once (rag.dedup)
     titles: bool = True  # a document the question names by title is searched as a second route
     national: bool = True  # a question naming no place prefers national rules to a place's own rules
+    citations: float = 0.5  # share of an article's score lent to the passages of its law that cite it
     coverage: float = 0.5  # 0..1: how much the share of the question's topic words named re-weighs the leaders
 
 
@@ -89,6 +94,8 @@ class HybridRetriever:
             for row in fused:
                 if self.index.chunks[row].origin.doc in named.other_versions:
                     fused[row] *= UNSATISFIED_FACTOR
+        if self.weights.citations:
+            self._lend_to_citing(fused, ranks)
         order = self._order(fused, ranks)
         return self._passages(order, fused, scores, ranks, k)
 
@@ -176,7 +183,7 @@ class HybridRetriever:
                 chunk=chunk(row),
                 score=fused[row],
                 rank=i,
-                component_scores=scores[row],
+                component_scores=scores.get(row, {}),
                 component_ranks=ranks[row],
                 also_in=others,
             )
@@ -202,6 +209,37 @@ class HybridRetriever:
         for row in sorted(fused, key=lambda r: -fused[r])[:COVERAGE_DEPTH]:
             share, _ = topic_coverage(c, normalize(self.index.chunks[row].check_text), idf)
             fused[row] *= 1.0 - w + w * share
+
+    def _lend_to_citing(self, fused: dict[int, float], ranks: dict[int, dict[str, int]]) -> None:
+        """"个人违反本条例第三十三条规定的，…处罚款" answers a question whose words are in 第三十三条: a
+        leading article lends a share of its score to the passages of its law that cite it."""
+        lent: dict[int, float] = {}
+        for row in sorted(fused, key=lambda r: -fused[r])[:CITED_DEPTH]:
+            citations = self._citations(row)
+            article = citations.article_of.get(row) if citations else None
+            for citing in (citations.citing.get(article, []) if article else []):
+                # up to just below the cited article: it ranks by the question's words, they by its
+                own = fused.get(citing, 0.0)
+                raised = min(own + self.weights.citations * fused[row], CITING_BELOW * fused[row])
+                lent[citing] = max(lent.get(citing, own), raised)
+        for row, score in lent.items():
+            fused[row] = score
+            ranks.setdefault(row, {})["cited"] = 0
+
+    def _citations(self, row: int) -> Citations | None:
+        """The citation map of the document holding `row` (built once per document and snapshot)."""
+        if not hasattr(self, "_doc_starts"):
+            spans = sorted(self.index.doc_rows.values())
+            self._doc_starts = [start for start, _ in spans]
+            self._doc_spans = spans
+            self._citation_maps: dict[tuple[int, int], Citations] = {}
+        i = bisect.bisect_right(self._doc_starts, row) - 1
+        if i < 0 or not (self._doc_spans[i][0] <= row < self._doc_spans[i][1]):
+            return None
+        span = self._doc_spans[i]
+        if span not in self._citation_maps:
+            self._citation_maps[span] = Citations.build(range(*span), lambda r: self.index.chunks[r].text)
+        return self._citation_maps[span]
 
     def _prefer_national(self, fused: dict[int, float], query: str) -> None:
         """"退休要交满多少年社保？" names no place: it asks the rule that holds everywhere. Among rules
