@@ -23,7 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
-from rag.card import DocumentCard
+from rag.card import NATIONAL, DocumentCard
 from rag.titles import TitleIndex
 from rag.errors import IndexStateError
 from rag.schema import Chunk
@@ -160,6 +160,21 @@ class DocumentLookups:
         if not hasattr(self, "_cards"):
             self._cards = {e.name: DocumentCard.from_dict(e.card) for e in self.manifest.documents.values()}
         return self._cards.get(doc)
+
+    def is_local_rule(self, doc: str) -> bool:
+        """A law or regulation of one place: its title names an administrative place ("上海市…条例").
+        The title, not the card's place: a national rule's text may name a county it happens to cite."""
+        if not hasattr(self, "_local_rules"):
+            self._local_rules: dict[str, bool] = {}
+        if doc not in self._local_rules:
+            card = self.card(doc)
+            local = False
+            if card is not None and card.kind == "法律法规" and card.place and card.place != NATIONAL:
+                from rag.places import gazetteer
+
+                local = bool(gazetteer().find(card.title))
+            self._local_rules[doc] = local
+        return self._local_rules[doc]
 
     def titles(self) -> TitleIndex:
         """Title variants of every document, so a question that names a law finds that law first."""

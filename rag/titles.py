@@ -15,6 +15,10 @@ _PREFIXES = ("中华人民共和国",)
 _VERSION_NOTE = re.compile(r"[（(][^（）()]*[)）]$")  # "（2019修正）", "(2020年版)"
 _BRACKETED = re.compile(r"《([^《》]{2,80})》")
 MIN_CHARS = 3  # 劳动法, 婚姻法
+_PART_OF_CODE = re.compile(r"^(.{2,30}法典)(?:第[一二三四五六七八九十]+编)?[\u4e00-\u9fff]{0,10}(?:编|总则|附则)$")
+# "2022年修订的", "2024年11月修订后的", "（2013年版）", "2012年修正前的": which version of a law is meant
+_VERSION = re.compile(r"[（(]?((?:19|20)\d{2})\s*年(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?\s*"
+                      r"(?:修订|修正|修改|通过|制定|颁布|公布|发布)?(版|前|后)?(?:版)?(?:[)）]|的)?")
 
 
 def _norm(text: str) -> str:
@@ -26,9 +30,13 @@ def title_variants(title: str) -> set[str]:
     "中华人民共和国"."""
     t = _VERSION_NOTE.sub("", _norm(title).strip("《》"))
     out = {t}
-    for prefix in _PREFIXES:
-        if t.startswith(prefix):
-            out.add(t[len(prefix):])
+    part = _PART_OF_CODE.match(t)
+    if part:  # "民法典婚姻家庭编" is one part of 民法典: a question that cites the code names every part
+        out.add(part.group(1))
+    for v in list(out):
+        for prefix in _PREFIXES:
+            if v.startswith(prefix):
+                out.add(v[len(prefix):])
     return {v for v in out if len(v) >= MIN_CHARS}
 
 
@@ -36,6 +44,32 @@ def _continues_word(variant: str, after: str) -> bool:
     """"道路交通安全法律法规" writes the words 法律/法规, not the title 道路交通安全法; "劳动法规定" is the
     title followed by 规定."""
     return variant.endswith("法") and (after.startswith("律") or (after.startswith("规") and not after.startswith("规定")))
+
+
+def version_phrases(question: str) -> list[tuple[int, str, str]]:
+    """(year, relation, as written) for each "YYYY年…修订/修正/版" of the question: relation "<" for
+    修订前, ">=" for 修订后, "=" otherwise. A bare year ("2023年") is not a version phrase."""
+    out = []
+    for m in _VERSION.finditer(unicodedata.normalize("NFKC", question)):
+        written = m.group(0)
+        if not re.search(r"修订|修正|修改|版", written) and not re.search(r"[的版)）前后]$", written):
+            continue  # "2023年通过验收的项目": 通过 starts another phrase, "2007年通过的劳动合同法" names a version
+        if not re.search(r"修订|修正|修改|通过|制定|颁布|公布|发布|版", written):
+            continue
+        relation = {"前": "<", "后": ">="}.get(m.group(2) or "", "=")
+        out.append((int(m.group(1)), relation, written))
+    return out
+
+
+def version_fits(year: int | None, phrases: list[tuple[int, str, str]]) -> bool:
+    """Is a document of this (version) year the one the phrases ask for?"""
+    if year is None:
+        return False
+    for asked, relation, _ in phrases:
+        if (relation == "<" and not year < asked) or (relation == ">=" and not year >= asked) or (
+                relation == "=" and year != asked):
+            return False
+    return True
 
 
 def bracketed_names(question: str) -> list[str]:
@@ -55,6 +89,21 @@ class TitleIndex:
     def named(self, question: str) -> set[str]:
         """Keys of the documents whose title the question writes; a title inside a longer matched one
         ("道路交通安全法" in "道路交通安全法实施条例") does not count."""
+        return self.named_spans(question)[0]
+
+    def without_titles(self, question: str) -> str:
+        """The question with the titles it names and its version phrases taken out: inside the named
+        document, "妇女权益保障法" and "2022年修订的" match its cover lines, not the article asked for."""
+        keys, spans, q = self.named_spans(question)
+        if not keys:
+            return question
+        kept = "".join(ch for i, ch in enumerate(q) if not any(s <= i < e for s, e in spans))
+        for *_, written in version_phrases(kept):
+            kept = kept.replace(_norm(written), " ", 1)
+        return kept.strip()
+
+    def named_spans(self, question: str) -> tuple[set[str], list[tuple[int, int]], str]:
+        """`named`, with the spans of the titles in the normalised question (returned too)."""
         q = _norm(question).replace("《", "").replace("》", "")
         spans: list[tuple[int, int]] = []
         keys: set[str] = set()
@@ -68,7 +117,7 @@ class TitleIndex:
                     keys.add(key)
                     break
                 start = q.find(variant, start + 1)
-        return keys
+        return keys, spans, q
 
     def knows(self, name: str) -> bool:
         """Does some document's title contain this name, contain a title, or nearly equal one?"""

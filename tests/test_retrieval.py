@@ -81,3 +81,30 @@ def test_the_passage_that_names_what_is_asked_leads_among_close_candidates(tmp_s
     fused = {rows[False]: 0.1109, rows[True]: 0.1064}
     retriever._weigh_coverage(fused, "山西品牌丝路行的主题是什么？")
     assert fused[rows[True]] > fused[rows[False]]
+
+
+# Excerpts of laws-cn.tar.xz: a national law and a province's regulation on the same pension rule.
+PENSION_NATIONAL = (
+    "第十六条 参加基本养老保险的个人，达到法定退休年龄时累计缴费满十五年的，按月领取基本养老金。\n\n"
+    "参加基本养老保险的个人，达到法定退休年龄时累计缴费不足十五年的，可以缴费至满十五年，按月领取基本养老金；"
+    "也可以转入新型农村社会养老保险或者城镇居民社会养老保险，按照国务院规定享受相应的养老保险待遇。")
+PENSION_ZHEJIANG = (
+    "第三十三条 本条例第三十一条第（三）项规定的参保人员退休后，其月基本养老金由基础养老金和个人账户养老金组成。\n\n"
+    "第三十四条 参保人员达到法定退休年龄时，缴费年限不符合按月领取基本养老金规定的，参保人员个人可以按照当地"
+    "城镇个体劳动者的缴费标准延缴。延缴后符合本条例第三十一条规定条件的，按月领取基本养老金。")
+
+
+def test_a_question_that_names_no_place_gets_the_national_rule_first(demo_service):
+    data = demo_service.settings.data_dir
+    (data / "社会保险法(2018-12-29).md").write_text(f"# 中华人民共和国社会保险法\n\n{PENSION_NATIONAL}\n", encoding="utf-8")
+    (data / "浙江省职工基本养老保险条例(2008-05-30).md").write_text(
+        f"# 浙江省职工基本养老保险条例\n\n{PENSION_ZHEJIANG}\n", encoding="utf-8")
+    demo_service.index([data])
+    index = demo_service.snapshot()
+    assert index.is_local_rule("浙江省职工基本养老保险条例(2008-05-30).md")
+    assert not index.is_local_rule("社会保险法(2018-12-29).md")
+    question = "参保人员达到法定退休年龄时，缴费年限满多少年才能按月领取基本养老金？"
+    assert demo_service.search(question, k=1)[0].chunk.origin.doc.startswith("社会保险法")
+    # naming the province asks for its own rule
+    local = demo_service.search("浙江省" + question, k=1)[0]
+    assert local.chunk.origin.doc.startswith("浙江省")
