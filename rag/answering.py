@@ -225,6 +225,12 @@ class Answerer:
             clause = best_clause(c, pool, checked.idf)
             if clause is not None and not restates_question(c.question, clause.text):
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
+        if c.parts and supported and asks_for_figure(c):
+            # "A和B分别是多少？" answered "分别是21.63万元和55.34万元" with A's figure taken from another row:
+            # when a part's stating clause shares no figure with the answer, each part is quoted instead.
+            quotes = self._part_quotes(c, supported, pool, checked)
+            if quotes:
+                return self._rebuilt(quotes, llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
         if c.parts:
             text, supported = self._complete_parts(c, text, supported, pool, checked)
         if not supported:
@@ -247,6 +253,27 @@ class Answerer:
         flagged = [s.text for s in answer.flagged]
         return Answer(text=answer.text, refused=False, citations=answer.citations, flagged_sentences=flagged,
                       llm=llm, notice=notice, **base)
+
+    def _part_quotes(self, c, supported: list, pool: list[Passage], checked: Gate) -> str:
+        """The stating clause of every part, joined, when the answer's clause about some figure part does
+        not carry that part's figure ("A增长12.2%，B增长29.2%" with the two swapped); "" when it agrees."""
+        asked = {n for n, _ in figure_kinds(c.question)}
+        pieces = [p for s in supported for p in re.split(r"[，,；;。]", re.sub(r"\[\d+\]", "", s.text)) if p.strip()]
+        clauses = []
+        disagrees = False
+        for pc in checked.parts():
+            clause = best_clause(pc, pool, checked.idf, checked.card_of) if pc.terms else None
+            if clause is None:
+                continue
+            clauses.append(clause_sentence(clause))
+            stated = {n for n, _ in figure_kinds(clause.focus or clause.text)} - asked
+            if not (asks_for_figure(pc) and stated and pieces):
+                continue
+            coverage = [topic_coverage(pc, normalize(p), checked.idf)[0] for p in pieces]
+            about = pieces[max(range(len(pieces)), key=coverage.__getitem__)]
+            if max(coverage) > 0 and not stated & ({n for n, _ in figure_kinds(about)} - asked):
+                disagrees = True  # the answer speaks of this part with another figure
+        return "".join(dict.fromkeys(clauses)) if disagrees else ""
 
     def _complete_parts(self, c, text: str, supported: list, pool: list[Passage], checked: Gate) -> tuple[str, list]:
         """Each part of "X是多少？Y呢？" must be answered: from the passages when the model skipped it,

@@ -73,6 +73,12 @@ class StubOpenAIServer:
             return "长清东西部协作结对的是甘肃[1]。"
         if self.behaviour == "neighbour_figure":  # a real figure of the passage, attached to another quantity
             return "首期生物医药产业母基金规模是30亿元[1]。"
+        if self.behaviour == "swapped_part":  # two parts, each given the other's figure of the same passage
+            import re
+
+            lines = re.findall(r"^\[(\d+)\](.*)$", messages[-1]["content"], flags=re.M)
+            marker = next((m for m, line in lines if "30.24" in line), "1")
+            return f"2023年一般公共预算收入增长12.2%[{marker}]，规模以上工业增加值增长29.2%[{marker}]。"
         return grounded_reply(messages)
 
     def _handler(self):

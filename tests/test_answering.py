@@ -77,6 +77,17 @@ def test_a_figure_of_the_sentence_before_is_not_the_next_projects(demo_service):
     assert answer.refused and "30亿元" not in answer.text
 
 
+def test_each_part_keeps_its_own_figure(demo_service):
+    # both figures are in the cited passage, but each is given to the other part: each part is then
+    # quoted from the clause that states it
+    with StubOpenAIServer("swapped_part") as server:
+        answer = _answerer(demo_service, server.base_url).ask(
+            "2023年一般公共预算收入增长了多少？规模以上工业增加值增长了多少？")
+    assert "29.2%" in answer.text and "12.2%" in answer.text and "直接引用原文" in answer.notice
+    assert answer.text.index("29.2%") < answer.text.index("12.2%")  # in the order of the parts
+    assert all(c.supported for c in answer.citations)
+
+
 def test_a_share_is_not_a_growth_rate(demo_service):
     # "民生支出39.3亿元，占比达81%": the report says how large a share, not how much it grew
     answer = Answerer(demo_service).ask("去年民生支出比前年增长了多少？")
