@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 from rag.constraints import (
     near_miss,
+    SYNONYM_SHARE,
     Constraints,
     Term,
     check_passage,
@@ -138,12 +139,14 @@ class _Unit:
     context: str  # normalised text the statement is about: headings, the passage's lead, the whole sentence
     clauses: tuple[tuple[str, str], ...]  # (clause, the clause with its subject)
     table: bool = False  # a table cell: its unit is in a header or the caption, not after the number
+    kinds: str = ""  # a cell's row kind (科目名称, 科目编码): names the row, not the amount
 
 
 _FULL_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _SEGMENT = re.compile(r"[^；;]+[；;]?")
 _COMMA = re.compile(r"(?<=，)|(?<=,)(?!\d)")  # "1,511.89" is one number, not two clauses
 _TOTAL = re.compile(r"总计|合计")
+_CODE = re.compile(r"编码|代码|编号|序号|代号")
 _DECLARED_UNIT = re.compile(r"单位\s*[:：]\s*([万亿千百]*[\u4e00-\u9fff%％]{1,3})")
 _ENUMERATION = re.compile(r"^\s*(?:\d{1,2}[、.．]|[（(]\d{1,2}[)）])")
 
@@ -159,22 +162,29 @@ def _units(passage: Passage) -> Iterator[_Unit]:
     if rows and all(r is not None for r in rows):
         for line, cells in zip((x for x in text.splitlines() if x.strip()), rows):
             caption = row_caption(line)
-            labels: list[str] = []
+            labels: list[str] = []  # the row's names as quoted ("科目名称：行政运行")
+            names: list[str] = []  # …and as its subject (行政运行): a group header (项目·) names nothing
+            kinds = ""  # headers of code columns (科目编码): what kind of row this is, not an amount
             after_value = False
             for header, value in cells or []:
+                if _CODE.search(header):
+                    kinds += header
+                    continue
                 if not is_numeric(value):
                     # a label after a value starts the next block: "收入·项目：A | 收入·决算数：1 | 支出·项目：B | 支出·决算数：2"
-                    labels = [value] if after_value else labels + [value]
+                    names = [value] if after_value else names + [value]
+                    labels = [f"{header}：{value}" if header else value] if after_value else labels + [f"{header}：{value}" if header else value]
                     after_value = False
                     continue
                 after_value = True
                 cell = f"{header}：{value}" if header else value
                 quote = "，".join(x for x in (caption, *labels, cell) if x)
-                subject = "".join(labels) + header + value
+                subject = "".join(names) + header + value
                 unit = _DECLARED_UNIT.search(header) or _DECLARED_UNIT.search(caption)
                 if unit:  # "（单位：万元）": the cell's 84.65 is an amount of money, not a count of people
                     cell = f"{cell}{unit.group(1)}"
-                yield _Unit(quote, heading + normalize(caption + subject), ((cell, subject),), table=True)
+                yield _Unit(quote, heading + normalize(caption + subject), ((cell, subject),), table=True,
+                            kinds=normalize("".join(labels) + kinds))
         return
     first = _FULL_SENTENCE.match(text)
     # a short lead that states no figure names what the passage is about ("…行政运行（项）。")
@@ -248,8 +258,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     change = asks_change(c)
     figure = asks_for_figure(c)
     focus = focus_terms(c) if figure else ()
-    nouns = [t for t in focus if t.weight >= 1.0]
-    head = nouns[-1] if nouns else (focus[-1] if focus else None)  # the noun that names the quantity
+    # the most specific word next to the interrogative names the quantity (退休费, not 基本 or 支出)
+    head = max(focus, key=lambda t: idf.get(t.word, 1.0), default=None)
     question = normalize(c.question)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
@@ -262,7 +272,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 figures = figure_kinds(clause)
                 if figure and not figures:
                     continue  # "多少" is answered by the clause that states a number
-                if unit.table and head and not term_covered(head.word, normalize(subject)):
+                if unit.table and head and term_covered(head.word, normalize(subject) + unit.kinds) < SYNONYM_SHARE:
                     continue  # a cell answers only when its row or column names the asked quantity (罚没金额)
                 if c.expects and not any(kind_matches(c.expects, k) or (unit.table and not k and _unit_fits(c, subject)) for _, k in figures):
                     continue
