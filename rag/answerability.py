@@ -32,7 +32,7 @@ from rag.card import DocumentCard
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
 from rag.textnorm import arabic_figures
-from rag.titles import bracketed_names, similar_name
+from rag.titles import bracketed_names, similar_name, version_fits, version_phrases
 
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 _INSTRUCTION = re.compile(
@@ -69,6 +69,11 @@ class Gate:
 
 def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
     c = parse_constraints(question)
+    inside = index.titles().without_titles(question)
+    if inside != question and parse_constraints(inside).terms:
+        # "2022年修订的妇女权益保障法自什么时候起施行？": the law's title is where to look (retrieval's title
+        # route), not a word of what is asked; its cover lines name it, the article asked for does not
+        c = replace(parse_constraints(inside), question=question)
     suspicious = {p.passage_id for p in passages if gives_orders(p.text)}
     for p in passages:
         p.suspicious = p.passage_id in suspicious
@@ -94,6 +99,11 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
         set_aside = set_aside or f"文件中写的是「{stated}」，不是所问的指标"
         if not pool:
             return Gate(c, [], refusal=set_aside, suspicious=suspicious, idf=idf, card_of=index.card)
+    version = _missing_version(question, index)
+    if version:
+        # "2007年修正的道路交通安全法" when the library holds only later versions: another version's
+        # article is not the answer
+        return Gate(c, [], refusal=version, suspicious=suspicious, idf=idf, card_of=index.card)
     unknown = [n for n in bracketed_names(question) if not index.titles().knows(n)
                and not any(similar_name(n, normalize(p.chunk.check_text)) for p in pool)]
     if unknown:
@@ -106,6 +116,21 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
         return Gate(c, [], refusal=f"文件中没有提到{words}", suspicious=suspicious, idf=idf, set_aside=set_aside,
                     card_of=index.card)
     return Gate(c, pool, suspicious=suspicious, idf=idf, set_aside=set_aside, card_of=index.card)
+
+
+def _missing_version(question: str, index: LoadedIndex) -> str:
+    """The refusal for a version of a named law that the library does not hold ("" when it holds it,
+    or when the question names no law or no version)."""
+    phrases = version_phrases(question)
+    if not phrases:
+        return ""
+    documents = index.manifest.documents
+    cards = [documents[key].card or {} for key in index.titles().named(question) if key in documents]
+    years = [card.get("year") for card in cards if card.get("year")]
+    if not years or any(version_fits(year, phrases) for year in years):
+        return ""
+    title = next(card.get("title") for card in cards if card.get("year"))
+    return f"文件库中没有{phrases[0][2].rstrip('的')}的《{title}》"
 
 
 def _idf(c: Constraints, index: LoadedIndex) -> dict[str, float]:

@@ -25,6 +25,7 @@ from rag.places import Place, gazetteer
 from rag.schema import Chunk
 from rag.synonyms import synonyms
 from rag.textnorm import arabic_figures
+from rag.titles import version_phrases
 from rag.tokenizer import QUESTION_SCAFFOLD, STOPWORDS, ensure_jieba
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)")
@@ -115,6 +116,10 @@ def parse_constraints(question: str) -> Constraints:
     """Read the constraints of one question (cached: the same question is parsed by several checks)."""
     ensure_jieba()
     text = unicodedata.normalize("NFKC", question)
+    for *_, written in version_phrases(text):
+        # "2022年修订的妇女权益保障法": which version of a law is asked (checked against the library in the
+        # gate), not a year the passage must speak of, and 修订 is no word of the quantity
+        text = text.replace(written, " ", 1)
     # "2023年老旧小区" is cut 2023/年老/旧小区 unless the year stands apart
     text = re.sub(r"((?:19|20)\d{2}\s*年度?)", r"\1 ", text)
     compared = {int(m.group(1) or m.group(2)) for m in _QUESTION_COMPARED.finditer(text)}  # "比2023年有所增加": a baseline, not the year asked
@@ -187,7 +192,7 @@ _UNIT_ASK = re.compile(r"(?<!哪)(?:多少|几)\s*([万亿千百]*(?:元|美元|
 _MONEY_WORDS = re.compile(r"金额|资金|收入|支出|投资|总额|产值|生产总值|经费|预算|决算|拨款|税收|利润|营业额|销售额")
 
 
-_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人数|额|资金|收入|支出|投资|经费)"
+_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人数|额|资金|收入|支出|投资|经费|价值|总值)"
                          r"(?:是|为|有|达到|达|约)?(?:多少|几)")
 
 

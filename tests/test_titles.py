@@ -123,3 +123,16 @@ def test_the_version_asked_for_answers_and_the_article_beats_the_revision_histor
     # the year of the version is not a year the article must name; the cover line names it, not the answer
     start = demo_service.search("2022年修订的妇女权益保障法自什么时候起施行？", k=1)[0]
     assert "本法自2023年1月1日起施行" in start.text
+
+
+def test_a_version_the_library_lacks_is_refused_and_the_version_held_is_answered(demo_service):
+    data = demo_service.settings.data_dir
+    _law(data / "laws", "妇女权益保障法(2022-10-30).md", "中华人民共和国妇女权益保障法", WOMEN_2022)
+    demo_service.index([data])
+    answerer = Answerer(demo_service, use_llm=False)
+    missing = answerer.ask("2018年修正的妇女权益保障法自什么时候起施行？")
+    assert missing.refused and "2018年修正" in missing.notice and "妇女权益保障法" in missing.notice
+    held = answerer.ask("2022年修订的妇女权益保障法自什么时候起施行？")
+    # the version year is not a year the article must name, and the law's title is where to look, not
+    # a word of the answer: the cover lines name the title and the year, the article gives the date
+    assert not held.refused and "2023年1月1日" in held.text and "第八十六条" in held.citations[0].passage.text
