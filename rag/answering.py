@@ -264,7 +264,7 @@ class Answerer:
         for pc in checked.parts():
             clause = best_clause(pc, pool, checked.idf, checked.card_of) if pc.terms else None
             if clause is None:
-                continue
+                return ""  # a part no clause states: quoting the others would drop what the answer says of it
             clauses.append(clause_sentence(clause))
             stated = {n for n, _ in figure_kinds(clause.focus or clause.text)} - asked
             if not (asks_for_figure(pc) and stated and pieces):
