@@ -286,6 +286,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     # the most specific word next to the interrogative names the quantity (退休费, not 基本 or 支出)
     head = max(focus, key=lambda t: idf.get(t.word, 1.0), default=None)
     question = normalize(c.question)
+    asked = {n for n, _ in figure_kinds(c.question)}  # "那2台（套）单价100万元以上的设备": given, not answers
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section
@@ -294,9 +295,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             if share < TOPIC_MIN or (figure and not figure_kinds(unit.quote)):
                 continue  # "多少" is answered by a number ("结婚年龄，男不得早于二十二周岁")
             for clause, subject in unit.clauses:
-                figures = figure_kinds(clause)
+                figures = [(n, k) for n, k in figure_kinds(clause) if n not in asked]
                 if figure and not figures:
-                    continue  # "多少" is answered by the clause that states a number
+                    continue  # "多少" is answered by a clause that states a number the question does not
                 if unit.table and head and term_covered(head.word, normalize(subject) + unit.kinds) < SYNONYM_SHARE:
                     continue  # a cell answers only when its row or column names the asked quantity (罚没金额)
                 if c.expects and not any(kind_matches(c.expects, k) or (unit.table and not k and _unit_fits(c, subject)) for _, k in figures):
@@ -411,7 +412,8 @@ def answer_states_kind(c: Constraints, text: str) -> bool:
     """Does the answer give a figure of the asked kind (a rate when a rate was asked)?"""
     if not c.expects:
         return True
-    return any(kind_matches(c.expects, kind) for _, kind in figure_kinds(text))
+    asked = {n for n, _ in figure_kinds(c.question)}  # the question's own "100万元以上" answers nothing
+    return any(kind_matches(c.expects, kind) for n, kind in figure_kinds(text) if n not in asked)
 
 
 _FILLER = re.compile(r"\[\d+\]|[的是了在为有和与及其中等。，、；：！？“”（）()《》\s]")

@@ -6,7 +6,7 @@ document, `shared/corpus/real/` and the laws corpus.
 """
 from __future__ import annotations
 
-from rag.answerability import asks_for_figure, best_clause, figure_attached, focus_terms
+from rag.answerability import answer_states_kind, asks_for_figure, best_clause, figure_attached, focus_terms
 from rag.constraints import expected_kinds, parse_constraints
 from rag.schema import Chunk, Origin, Passage
 
@@ -105,3 +105,11 @@ def test_what_asks_for_a_figure():
     assert not asks_for_figure(parse_constraints("山西省贸促会在圣保罗和哪几家机构签了合作协议？"))  # a list
     assert expected_kinds("领取失业保险金的人平均每月能拿多少钱？") == {"money"}
     assert "百分之几" not in [t.word for t in parse_constraints("农村居民人均可支配收入增长了百分之几？").terms]
+
+
+def test_the_questions_own_figures_answer_nothing():
+    # "那2台（套）单价100万元以上的设备总价值是多少？": 100万元 is given; the documents state no total value
+    c = parse_constraints("普陀区财政局那2台（套）单价100万元以上的设备总价值是多少？")
+    assert c.expects == {"money"}
+    assert not answer_states_kind(c, "单价100万元（含）以上设备（不含车辆）2台（套）。")
+    assert best_clause(c, [_passage("单价100万元（含）以上设备（不含车辆）2台（套）。")], {}) is None
