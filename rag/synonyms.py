@@ -42,9 +42,18 @@ def _table() -> dict[str, frozenset[str]]:
     return {w: frozenset(s) for w, s in table.items()}
 
 
+# How statistics write the size of a change: "降幅多大" is answered by "下降1.87%", "增速" by "增长12.2%".
+# Only these nouns stand for their verbs (增长 and 提高 stay apart: the thesaurus decides those).
+_CHANGE_NOUNS = {
+    "增幅": frozenset({"增长", "增加", "上升", "上涨", "提高"}), "增速": frozenset({"增长"}),
+    "涨幅": frozenset({"上涨", "增长"}), "降幅": frozenset({"下降", "减少", "降低"}),
+    "减幅": frozenset({"减少", "下降"}), "跌幅": frozenset({"下跌", "下降"}),
+}
+
+
 def synonyms(word: str) -> frozenset[str]:
     """The thesaurus's synonyms of `word` (two characters or more), or an empty set."""
-    return _table().get(word, frozenset())
+    return _table().get(word, frozenset()) | _CHANGE_NOUNS.get(word, frozenset())
 
 
 def available() -> bool:

@@ -113,3 +113,11 @@ def test_the_questions_own_figures_answer_nothing():
     assert c.expects == {"money"}
     assert not answer_states_kind(c, "单价100万元（含）以上设备（不含车辆）2台（套）。")
     assert best_clause(c, [_passage("单价100万元（含）以上设备（不含车辆）2台（套）。")], {}) is None
+
+
+def test_the_size_of_a_change_is_written_as_its_verb():
+    # "降幅多大？" is answered by "下降1.87%" (普陀区财政局 2024 final accounts)
+    from rag.constraints import normalize, term_covered
+
+    assert term_covered("降幅", normalize("与2023年度相比，收入支出总计减少56.95万元，下降1.87%。")) > 0
+    assert term_covered("增速", normalize("规模以上工业增加值增长12.2%")) > 0
