@@ -43,7 +43,6 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 _ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五]|包括什么|有什么")
-_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 
 
 def gives_orders(text: str) -> bool:
@@ -161,7 +160,7 @@ class _Unit:
     """One quotable statement of a passage: a sentence (or its ；-segment), or one cell of a table row."""
 
     quote: str  # what an answer quotes
-    context: str  # normalised text the statement is about: headings, the passage's lead, the whole sentence
+    context: str  # normalised text the statement is about: headings, the passage's lead, the statement
     clauses: tuple[tuple[str, str], ...]  # (clause, the clause with its subject)
     table: bool = False  # a table cell: its unit is in a header or the caption, not after the number
     kinds: str = ""  # a cell's row kind (科目名称, 科目编码): names the row, not the amount
@@ -179,8 +178,8 @@ _ENUMERATION = re.compile(r"^\s*(?:\d{1,2}[、.．]|[（(]\d{1,2}[)）])")
 def _units(passage: Passage) -> Iterator[_Unit]:
     """The statements a figure can be quoted from. A table row yields one unit per value cell, with the
     row's label cells as its subject ("本年新收…申请数量 | 申请人情况·自然人：3001"); prose yields its
-    ；-segments, read in the context of their whole sentence and of the passage's short lead sentence
-    ("行政运行（项）。…年初预算为1560.05万元" speaks of 行政运行)."""
+    ；-segments, read with the headings and the passage's short lead sentence ("行政运行（项）。…
+    年初预算为1560.05万元" speaks of 行政运行)."""
     text = passage.text
     heading = normalize(f"{passage.chunk.context}{passage.chunk.origin.section_path}")
     rows = [row_cells(line) for line in text.splitlines() if line.strip()] if " | " in text else []
@@ -197,8 +196,8 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                     continue
                 if not is_numeric(value):
                     # a label after a value starts the next block: "收入·项目：A | 收入·决算数：1 | 支出·项目：B | 支出·决算数：2"
-                    names = [value] if after_value else names + [value]
-                    labels = [f"{header}：{value}" if header else value] if after_value else labels + [f"{header}：{value}" if header else value]
+                    label = f"{header}：{value}" if header else value
+                    names, labels = ([value], [label]) if after_value else (names + [value], labels + [label])
                     after_value = False
                     continue
                 after_value = True
