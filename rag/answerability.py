@@ -32,6 +32,7 @@ from rag.card import DocumentCard
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
 from rag.textnorm import arabic_figures
+from rag.tokenizer import tokenize
 from rag.titles import bracketed_names, similar_name, version_fits, version_phrases
 
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
@@ -114,7 +115,41 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
         words = "、".join(f"「{w}」" for w in missing[:3])
         return Gate(c, [], refusal=f"文件中没有提到{words}", suspicious=suspicious, idf=idf, set_aside=set_aside,
                     card_of=index.card)
+    elsewhere = stated_elsewhere(c, pool, index)
+    if elsewhere:
+        # "2022年失业保险金月人均水平": the 2023 section states it, the 2022 section does not
+        words = "、".join(f"「{w}」" for w in elsewhere[:3])
+        return Gate(c, [], refusal=f"文件中所问年份或地区的内容没有提到{words}（只有其他年份或地区的有）", suspicious=suspicious,
+                    idf=idf, set_aside=set_aside, card_of=index.card)
     return Gate(c, pool, suspicious=suspicious, idf=idf, set_aside=set_aside, card_of=index.card)
+
+
+def stated_elsewhere(c: Constraints, pool: list[Passage], index: LoadedIndex, candidates: int = 20) -> list[str]:
+    """The words naming the asked figure that no retrieved passage writes while the library writes them
+    all, but only in passages of another year or place: that indicator is given for the other year
+    only (2023's 失业保险金月人均水平 when 2022's is asked). Empty when a passage of the asked year
+    or place states them, or when no passage anywhere does (the question's words are a paraphrase)."""
+    # the nouns that name it: a verb is how a question paraphrases (进入 for 入选), a noun the indicator
+    focus = [t for t in focus_terms(c) if t.weight >= 1.0] if asks_for_figure(c) else []
+    if not focus:
+        return []
+
+    def lacking(text: str) -> list[str]:
+        return [t.word for t in focus if term_covered(t.word, normalize(text)) < SYNONYM_SHARE]
+
+    missing = min((lacking(p.chunk.check_text) for p in pool), key=len, default=[])
+    if not missing:
+        return []
+    tokens = [w for t in focus for w in tokenize(t.word)]
+    other = False
+    for hit in index.sparse.search(tokens, candidates):
+        chunk = index.chunks[hit.row]
+        if lacking(chunk.check_text):
+            continue
+        if check_passage(c, chunk, index.card(chunk.origin.doc)).ok:
+            return []  # the asked year's passage states it (retrieval missed it): not a sibling
+        other = True
+    return missing if other else []
 
 
 def _missing_version(question: str, index: LoadedIndex) -> str:

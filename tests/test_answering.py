@@ -247,3 +247,25 @@ def test_a_list_introduced_by_a_colon_is_quoted_with_its_items(tmp_settings):
         "（三）在线下载或者消费者拆封的音像制品、计算机软件等数字化商品；\n（四）交付的报纸、期刊。\n")
     answer = answerer.ask("网络购买的商品七日内无理由退货，哪些商品除外？")
     assert "消费者定作" in answer.text and "报纸、期刊" in answer.text and answer.citations[0].supported
+
+
+
+def test_an_indicator_stated_only_for_another_year_is_refused(tmp_settings):
+    # 人社部 2022/2023 统计公报 (shared/corpus/real): 2023's section gives 失业保险金月人均水平, 2022's does
+    # not; the 2022 section's 领取失业保险金人数 is a sibling figure, not the asked level. The library's other
+    # documents (长清, 淮安) use 人均 and 水平 too, so those words weigh no more than in the real library.
+    (tmp_settings.data_dir / "长清.md").write_text(
+        "# 长清区2024年政府工作报告\n\n城镇和农村居民人均可支配收入达到51484元和25194元，分别增长5.5%和5.6%。\n\n"
+        "城乡居民人均可支配收入分别增长5.5%和6.5%；完成节能减排降碳约束性指标和环境质量改善目标。\n", encoding="utf-8")
+    (tmp_settings.data_dir / "淮安.md").write_text(
+        "# 淮安市2024年政府信息公开工作年度报告\n\n创新开展调研式培训、过堂式培训，不断提高全市政务公开工作人员的工作能力和水平。\n\n"
+        "定期组织业务培训，全面提升政务公开工作队伍水平，同时加强先进典型宣传和正面激励，增强队伍凝聚力。\n", encoding="utf-8")
+    answerer = _extractive_over(tmp_settings, "公报.md",
+        "# 人力资源和社会保障事业发展统计公报\n\n## 2023年度失业保险\n\n"
+        "年末全国参加失业保险人数24373万人，比上年末增加566万人。全年向失业人员发放失业保险金729亿元，"
+        "同比增加136亿元。失业保险金月人均水平1814元。\n\n## 2022年度失业保险\n\n"
+        "年末全国参加失业保险人数23807万人，比上年末增加849万人，年末全国领取失业保险金人数297万人，增加38万人。\n")
+    refused = answerer.ask("2022年全国失业保险金月人均水平是多少？")
+    assert refused.refused and "只有其他年份" in refused.notice
+    assert "1814" in answerer.ask("2023年全国失业保险金月人均水平是多少？").text
+    assert "297" in answerer.ask("2022年末全国领取失业保险金的有多少人？").text  # the 2022 section's own figure
