@@ -428,6 +428,26 @@ _CHANGE = re.compile(r"增长|增加|增速|增幅|提高|提升|上升|上涨|�
 _ASKS_CHANGE = re.compile(r"增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨|降幅|涨幅|增加")
 
 
+def asks_list(c: Constraints) -> bool:
+    """"有哪些…", "哪几家…": the answer is an enumeration."""
+    return bool(_ASKS_LIST.search(c.question))
+
+
+_ENUMERATED = re.compile(r"[^，,。；;：:、“”]{2,30}(?:、[^，,。；;：:、“”]{2,30})+")
+
+
+def enumeration(text: str) -> list[str]:
+    """The items of the longest 甲、乙、丙 run of a sentence ("分别与巴西华人协会、圣保罗商会、南共体市场工商协会
+    签署": the first item keeps what precedes it, so it is matched by its last characters)."""
+    runs = _ENUMERATED.findall(text)
+    if not runs:
+        return []
+    items = max(runs, key=lambda r: r.count("、")).split("、")
+    first, last = items[0], items[-1]
+    items[0], items[-1] = first[-4:], last[:4]  # the run's ends carry the sentence's other words
+    return [i for i in items if len(i) >= 2]
+
+
 def asks_change(c: Constraints) -> bool:
     """"增长了多少" asks a change: a rate of growth, not a share (占比) or a level (参保率)."""
     return "percent" in c.expects and bool(_ASKS_CHANGE.search(c.question))

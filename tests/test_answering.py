@@ -88,6 +88,14 @@ def test_each_part_keeps_its_own_figure(demo_service):
     assert all(c.supported for c in answer.citations)
 
 
+def test_a_list_answered_in_part_is_replaced_by_the_enumeration(demo_service):
+    # "四大片区是哪几个？" answered with one of the four: the sentence that lists them is quoted instead
+    with StubOpenAIServer("one_of_a_list") as server:
+        answer = _answerer(demo_service, server.base_url).ask("今年要加快开发建设的四大片区是哪几个？")
+    assert all(area in answer.text for area in ("高铁片区", "中川湾片区", "农批市场片区", "大学园片区"))
+    assert "列出的各项" in answer.notice and all(c.supported for c in answer.citations)
+
+
 def test_a_share_is_not_a_growth_rate(demo_service):
     # "民生支出39.3亿元，占比达81%": the report says how large a share, not how much it grew
     answer = Answerer(demo_service).ask("去年民生支出比前年增长了多少？")

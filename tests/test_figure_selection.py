@@ -121,3 +121,10 @@ def test_the_size_of_a_change_is_written_as_its_verb():
 
     assert term_covered("降幅", normalize("与2023年度相比，收入支出总计减少56.95万元，下降1.87%。")) > 0
     assert term_covered("增速", normalize("规模以上工业增加值增长12.2%")) > 0
+
+
+def test_the_items_of_an_enumeration():
+    from rag.answerability import enumeration
+
+    items = enumeration("当天下午，省贸促会分别与巴西华人协会、圣保罗商会、南共体市场工商协会签署合作协议，并正式设立驻巴西代表处。")
+    assert len(items) == 3 and "圣保罗商会" in items and "华人协会" in items[0]
