@@ -228,11 +228,14 @@ class Answerer:
             if clause is not None and not restates_question(c.question, clause.text):
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
         if not c.parts and supported and asks_list(c):
-            # "和哪几家机构签了协议？" answered with one of the three: the enumeration is quoted instead
+            # "和哪几家机构签了协议？" answered with one of the three: the enumeration is quoted instead (an
+            # answer that lists as many items of its own is kept: it may list them from another passage)
             clause = best_clause(c, pool, checked.idf)
             items = enumeration(clause.text) if clause is not None else []
             said = normalize(" ".join(s.text for s in supported))
-            if len(items) >= 2 and sum(normalize(item) in said for item in items) * 2 < len(items):
+            named = sum(normalize(item) in said for item in items)
+            own = enumeration(" ".join(s.text for s in supported))  # the answer's own list, from elsewhere
+            if len(items) >= 2 and named * 2 < len(items) and len(own) < len(items):
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中列出的各项。")
         if c.parts and supported and asks_for_figure(c):
             # "A和B分别是多少？" answered "分别是21.63万元和55.34万元" with A's figure taken from another row:
