@@ -70,10 +70,11 @@ class Gate:
 def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
     c = parse_constraints(question)
     inside = index.titles().without_titles(question)
-    if inside != question and parse_constraints(inside).terms:
+    within = parse_constraints(inside) if inside != question else None
+    if within is not None and within.terms:
         # "2022年修订的妇女权益保障法自什么时候起施行？": the law's title is where to look (retrieval's title
         # route), not a word of what is asked; its cover lines name it, the article asked for does not
-        c = replace(parse_constraints(inside), question=question)
+        c = replace(within, question=question)
     suspicious = {p.passage_id for p in passages if gives_orders(p.text)}
     for p in passages:
         p.suspicious = p.passage_id in suspicious
@@ -320,7 +321,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     # the most specific word next to the interrogative names the quantity (退休费, not 基本 or 支出)
     head = max(focus, key=lambda t: idf.get(t.word, 1.0), default=None)
     question = normalize(c.question)
-    asked = {n for n, _ in figure_kinds(c.question)}  # "那2台（套）单价100万元以上的设备": given, not answers
+    asked = question_figures(c)  # "那2台（套）单价100万元以上的设备": given, not answers
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section
@@ -462,11 +463,16 @@ def asks_for_figure(c: Constraints) -> bool:
     return bool(c.expects) or bool(_ASKS_FIGURE.search(c.question))
 
 
+def question_figures(c: Constraints) -> set[str]:
+    """The numbers the question itself gives ("145个重点项目", "单价100万元以上"): never an answer."""
+    return {n for n, _ in figure_kinds(c.question)}
+
+
 def answer_states_kind(c: Constraints, text: str) -> bool:
     """Does the answer give a figure of the asked kind (a rate when a rate was asked)?"""
     if not c.expects:
         return True
-    asked = {n for n, _ in figure_kinds(c.question)}  # the question's own "100万元以上" answers nothing
+    asked = question_figures(c)  # the question's own "100万元以上" answers nothing
     return any(kind_matches(c.expects, kind) for n, kind in figure_kinds(text) if n not in asked)
 
 

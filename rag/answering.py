@@ -16,6 +16,7 @@ from rag.citations import check_answer
 from rag.errors import LLMError, QueryError, RagError
 from rag.extractive import best_sentences, format_extract
 from rag.answerability import (
+    question_figures,
     asks_list,
     enumeration,
     TOPIC_MIN,
@@ -207,30 +208,38 @@ class Answerer:
         claims = [s for s in answer.sentences if s.is_claim]
         supported = [s for s in claims if s.supported]
         text = answer.text
+        stating: list = []
+
+        def stating_clause():
+            """The clause that states the asked quantity, found once for all the checks below."""
+            if not stating:
+                stating.append(best_clause(c, pool, checked.idf))
+            return stating[0]
+
         if not c.parts and supported and asks_for_figure(c):
             # A small model often takes a neighbouring figure of the same passage (the fund's 30亿 for
             # its 10亿, another count for this one). The sentence that states the asked quantity is the
             # authority: when the answer shares no figure with it, the answer quotes that sentence.
-            clause = best_clause(c, pool, checked.idf)
-            said = {n for s in supported for n, _ in figure_kinds(s.text)} - {n for n, _ in figure_kinds(c.question)}
+            clause = stating_clause()
+            said = {n for s in supported for n, _ in figure_kinds(s.text)} - question_figures(c)
             if clause is not None and said and not said & {n for n, _ in figure_kinds(clause.focus or clause.text)}:
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
         if not c.parts and supported and not answer_states_kind(c, " ".join(s.text for s in supported)):
             # The model quoted another figure of the right passage (the amount for a rate, the target
             # for the result): answer with the sentence that states the asked quantity, if there is one.
-            clause = best_clause(c, pool, checked.idf)
+            clause = stating_clause()
             if clause is not None:
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
             supported = []
         if not c.parts and supported and restates_question(c.question, " ".join(s.text for s in supported)):
             # "结对的是哪个县？" → "结对的是甘肃。": nothing asked is answered; quote the stating sentence.
-            clause = best_clause(c, pool, checked.idf)
+            clause = stating_clause()
             if clause is not None and not restates_question(c.question, clause.text):
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
         if not c.parts and supported and asks_list(c):
             # "和哪几家机构签了协议？" answered with one of the three: the enumeration is quoted instead (an
             # answer that lists as many items of its own is kept: it may list them from another passage)
-            clause = best_clause(c, pool, checked.idf)
+            clause = stating_clause()
             items = enumeration(clause.text) if clause is not None else []
             said = normalize(" ".join(s.text for s in supported))
             named = sum(normalize(item) in said for item in items)
@@ -248,7 +257,7 @@ class Answerer:
         if not supported:
             reasons = "；".join(dict.fromkeys(s.flag_reason for s in claims if s.flag_reason)) or "所引资料没有给出所问的数据"
             fallback = extractive_answer(checked) if llm != "extractive" and asks_for_figure(c) else ""
-            new_figures = {n for n, _ in figure_kinds(fallback)} - {n for n, _ in figure_kinds(c.question)}
+            new_figures = {n for n, _ in figure_kinds(fallback)} - question_figures(c)
             if fallback and new_figures and not is_refusal(fallback):
                 # A figure was asked and the gate found a clause that states it with a figure of its own;
                 # the model's reply could not be verified (a wrong marker, an invented figure): quote the
@@ -269,7 +278,7 @@ class Answerer:
     def _part_quotes(self, c, supported: list, pool: list[Passage], checked: Gate) -> str:
         """The stating clause of every part, joined, when the answer's clause about some figure part does
         not carry that part's figure ("A增长12.2%，B增长29.2%" with the two swapped); "" when it agrees."""
-        asked = {n for n, _ in figure_kinds(c.question)}
+        asked = question_figures(c)
         pieces = [p for s in supported for p in re.split(r"[，,；;。]", re.sub(r"\[\d+\]", "", s.text)) if p.strip()]
         clauses = []
         disagrees = False

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from abc import ABC, abstractmethod
 import logging
 import threading
 import time
@@ -210,7 +211,7 @@ def _previous_manifest(store: IndexStore, report: IndexReport) -> Manifest | Non
         return None
 
 
-class BatchWriter:
+class BatchWriter(ABC):
     """Collects newly chunked documents with their BM25 tokens and calls `flush` every `flush_rows`
     passages; each store's writer (segments here, Milvus in rag.stores.milvus_store) says how to write."""
 
@@ -229,8 +230,9 @@ class BatchWriter:
         if self.rows >= self.flush_rows:
             self.flush()
 
+    @abstractmethod
     def flush(self) -> None:
-        raise NotImplementedError
+        """Write the collected documents (a segment, or rows of a Milvus collection)."""
 
 
 class _SegmentWriter(BatchWriter):
