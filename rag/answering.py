@@ -39,7 +39,7 @@ from rag.relevance import MIN_COVERAGE, question_coverage
 from rag.retrieval import Mode, check_query
 from rag.schema import Answer, Passage
 from rag.service import RagService
-from rag.textnorm import normalize_for_match
+from rag.textnorm import figures_as_written, normalize_for_match
 from rag.tokenizer import question_words
 
 MAX_QUESTION_CHARS = 1000
@@ -272,8 +272,12 @@ class Answerer:
         if text != answer.text:
             answer = check_answer(text, pool, question=base["standalone_question"], repair=False)
         flagged = [s.text for s in answer.flagged]
-        return Answer(text=answer.text, refused=False, citations=answer.citations, flagged_sentences=flagged,
-                      llm=llm, notice=notice, **base)
+        cited = [pool[m - 1].text for m in sorted({int(m) for m in re.findall(r"\[(\d+)\]", answer.text)})
+                 if 0 < m <= len(pool)]
+        for citation in answer.citations:
+            citation.sentences = [figures_as_written(x, cited) for x in citation.sentences]
+        return Answer(text=figures_as_written(answer.text, cited), refused=False, citations=answer.citations,
+                      flagged_sentences=flagged, llm=llm, notice=notice, **base)
 
     def _part_quotes(self, c, supported: list, pool: list[Passage], checked: Gate) -> str:
         """The stating clause of every part, joined, when the answer's clause about some figure part does

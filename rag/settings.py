@@ -66,7 +66,12 @@ class Settings(BaseSettings):
 
     # --- embedded local LLM (llama.cpp server) ---
     local_model: str = Field("qwen2.5-coder-0.5b", validation_alias="RAG_LOCAL_MODEL")
+    # q8_0: a known model's shipped Q4_K_M weights re-packed once as 8-bit blocks (same answers, prompt
+    # processing ~1.2x faster on an AVX2 CPU); shipped: the pinned file as assembled
+    local_weights: Literal["q8_0", "shipped"] = Field("q8_0", validation_alias="RAG_LOCAL_WEIGHTS")
     local_threads: int = Field(2, validation_alias="RAG_LOCAL_THREADS", ge=1)
+    # llama.cpp's fused attention: prompt processing ~1.13x faster here (llama-server picks it itself: auto)
+    local_flash_attn: bool = Field(True, validation_alias="RAG_LOCAL_FLASH_ATTN")
     local_ctx: int = Field(4096, validation_alias="RAG_LOCAL_CTX", ge=512)
     local_start_timeout_s: float = Field(120.0, validation_alias="RAG_LOCAL_START_TIMEOUT", gt=0)
     # which server runs it: llama-cpp-python's (one request at a time), llama.cpp's C++ llama-server

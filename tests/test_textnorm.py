@@ -48,3 +48,14 @@ def test_chinese_figures_become_arabic_only_where_they_are_figures():
     assert arabic_figures("可以处三百万元以下的罚款") == "可以处300万元以下的罚款"
     for words in ("第一章 一般规定", "统一管理", "一些"):
         assert arabic_figures(words) == words
+
+
+def test_an_answers_figures_are_written_as_its_source_writes_them():
+    from rag.textnorm import figures_as_written
+
+    law = "醉酒驾驶机动车的，由公安机关交通管理部门约束至酒醒，吊销机动车驾驶证，依法追究刑事责任；五年内不得重新取得机动车驾驶证。"
+    assert figures_as_written("吊销驾驶证后5年内不得重新取得[1]。", [law]) == "吊销驾驶证后五年内不得重新取得[1]。"
+    assert figures_as_written("罚款10%。", ["处以违法所得百分之十的罚款"]) == "罚款百分之十。"
+    # a longer figure is another figure; a source that writes the Arabic form keeps the answer as it is
+    assert figures_as_written("15年", [law]) == "15年"
+    assert figures_as_written("放假3天", ["（二）春节，放假3天（农历正月初一、初二、初三）"]) == "放假3天"

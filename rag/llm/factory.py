@@ -38,6 +38,8 @@ def _local_client(settings: Settings) -> ChatClient:
         raise LLMError(f"the embedded local LLM could not start: {exc}") from exc
     spec = LOCAL_MODELS.get(settings.local_model)
     name = spec.display_name if spec else server.model_alias
+    if spec and settings.local_weights == "q8_0":
+        name = name.replace("GGUF Q4_K_M", "GGUF Q4_K_M→Q8_0")
     return ChatClient(
         ChatConfig(
             base_url=server.base_url,
