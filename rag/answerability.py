@@ -290,6 +290,25 @@ def focus_terms(c: Constraints) -> tuple[Term, ...]:
     return tuple(before[-3:]) if before else tuple(after[:2])
 
 
+def nearest_term(c: Constraints) -> Term | None:
+    """The topic word written right next to the interrogative ("三项社会保险基金支出合计多少" → 支出): it
+    tells the asked line from its siblings (收入/支出, 年初/年末), however common it is in the document."""
+    focus = focus_terms(c)
+    if not focus:
+        return None
+    q = normalize(c.question)
+    ask = _INTERROGATIVE.search(q)
+    end = ask.start() if ask else len(q)
+    before = [t for t in focus if q.find(normalize(t.word)) < end]
+    return before[-1] if before else focus[0]
+
+
+# "平均每月能拿多少钱", "人均可支配收入": the figure asked is per person / per month; a total is another
+# quantity. The clause must say so too (人均, 月均, 平均, 每人…).
+_PER_UNIT_ASK = re.compile(r"人均|平均|[日月年户]均|每(?:人|月|年|天|日|户|周|名|位|家|亩|次|小时|个月)")
+_PER_UNIT_SAID = re.compile(r"均|每|/(?:人|月|年|天|户)")
+
+
 def _shared_run(question: str, text: str, longest: int = 12) -> int:
     """Length of the longest run of the question's characters written as is in the text (from 4 up):
     "年初结转和结余" is the asked line, "年初财政拨款结转和结余" another one with the same words."""
@@ -322,6 +341,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     head = max(focus, key=lambda t: idf.get(t.word, 1.0), default=None)
     question = normalize(c.question)
     asked = question_figures(c)  # "那2台（套）单价100万元以上的设备": given, not answers
+    nearest = nearest_term(c) if figure else None
+    per_unit = figure and bool(_PER_UNIT_ASK.search(question))
+    candidates: list[tuple[bool, Clause]] = []
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section
@@ -339,6 +361,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     continue
                 if change and not _CHANGE.search(subject):
                     continue  # a growth rate was asked: "占比达81%" is not one
+                if per_unit and not _PER_UNIT_SAID.search(subject):
+                    continue  # a per-person/per-month figure was asked: "代缴…181亿元" is a total
                 said = normalize(subject)
                 own, _ = topic_coverage(c, said, idf)
                 if own <= 0.0:
@@ -347,8 +371,14 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + 0.02 * _shared_run(question, said)
                          + (0.5 if lists and "、" in unit.quote else 0.0)
                          + (0.03 if _TOTAL.search(clause) else 0.0))  # a row's total, unless a column is named
-                if best is None or score > best.score:
-                    best = Clause(marker, unit.quote, score, focus=clause)
+                names = nearest is not None and term_covered(nearest.word, said) >= SYNONYM_SHARE
+                candidates.append((names, Clause(marker, unit.quote, score, focus=clause)))
+    if any(names for names, _ in candidates):
+        # the line that names the word next to the interrogative (基金支出…), not its sibling (基金收入…)
+        candidates = [(names, clause) for names, clause in candidates if names]
+    for _, clause in candidates:
+        if best is None or clause.score > best.score:
+            best = clause
     return best
 
 

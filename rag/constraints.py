@@ -187,7 +187,8 @@ def parse_constraints(question: str) -> Constraints:
 # --- expected figure kind ---------------------------------------------------------------------------
 
 _PERCENT_ASK = re.compile(r"(?:增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨)(?:了)?(?:百分之|多少|几)(?![\u4e00-\u9fff]*?(?:元|人|个|家|项|吨|亩|台|套|件|户|所|辆))"
-                          r"|增速|增幅|百分之多少|百分比|比重|占比|(?<![效])率(?:是|为|达到)?(?:多少|几)")
+                          r"|增速|增幅|百分之多少|百分比|比重|占比|(?<![效])率(?:是|为|达到)?(?:多少|几)"
+                          r"|多大(?:的)?比例|比例(?:是|为|有)?多(?:少|大)")
 _UNIT_ASK = re.compile(r"(?<!哪)(?:多少|几)\s*([万亿千百]*(?:元|美元|钱|块钱|人次|人|个|家|项|吨标准煤|吨|亩|台套|台|套|件|户|所|辆|座|处|平方公里|公里|千米|立方米|平方米|米|公顷|千瓦时|千瓦|兆瓦|标箱|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款|支|只|头|株|棵|篇|部|本|份|起|宗|例|门|眼|盏|根|块|层|届|期|轮|列|队))")
 _MONEY_WORDS = re.compile(r"金额|资金|收入|支出|投资|总额|产值|生产总值|经费|预算|决算|拨款|税收|利润|营业额|销售额")
 
@@ -222,10 +223,17 @@ def expected_kinds(question: str) -> frozenset[str]:
 _FIGURE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:余|多|来)?\s*(%|个百分点|倍|成|[万亿千百]*(?:元|美元)|[万亿千百]*[\u4e00-\u9fff]{0,2})")
 
 
+_FRACTION = re.compile(r"(?<![\d/.])\d{1,3}/\d{1,3}(?![\d/])")
+
+
 def figure_kinds(text: str) -> list[tuple[str, str]]:
     """(number, kind) for each figure: "30.24亿元" → money, "29.2%" → percent, "10个" → 个."""
     out = []
-    for number, unit in _FIGURE.findall(arabic_figures(unicodedata.normalize("NFKC", text))):
+    text = arabic_figures(unicodedata.normalize("NFKC", text))
+    # 三分之二 (2/3): a share, asked as "多大比例"; taken out first so its digits are not two counts
+    out += [(m.group(0), "percent") for m in _FRACTION.finditer(text)]
+    text = _FRACTION.sub("", text)
+    for number, unit in _FIGURE.findall(text):
         if unit in ("%", "个百分点", "倍", "成"):
             kind = "percent"
         elif unit.endswith("元") or unit.endswith(("万元", "亿元")):

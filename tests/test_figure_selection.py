@@ -128,3 +128,36 @@ def test_the_items_of_an_enumeration():
 
     items = enumeration("当天下午，省贸促会分别与巴西华人协会、圣保罗商会、南共体市场工商协会签署合作协议，并正式设立驻巴西代表处。")
     assert len(items) == 3 and "圣保罗商会" in items and "华人协会" in items[0]
+
+
+# 人力资源和社会保障事业发展统计公报 (DOCX): one sentence gives both lines of the same fund
+MOHRSS_FUNDS = ("全年基本养老保险、失业保险、工伤保险三项社会保险基金收入计71583亿元，比上年增加3378亿元，增长5.0%；"
+                "基金支出计66122亿元，比上年增加3435亿元，增长5.5%。")
+MOHRSS_UNEMPLOYMENT = ("全年向失业人员发放失业保险金729亿元，同比增加136亿元。失业保险金月人均水平1814元。"
+                       "为领取失业保险金人员代缴基本医疗保险费（含生育保险费）181亿元，同比增加27亿元。")
+# 上海市住宅物业管理规定 (2020年修正) 第六十九条, and 第六十五条 with a percentage of another quantity
+SHANGHAI_VOTE = ("第六十九条 物业部分共用部分的维修、更新和改造，应当由部分共用的业主决定，由部分共用部分专有部分面积占比三分之二以上的业主"
+                 "且人数占比三分之二以上的业主参与表决，其中，涉及筹集专项维修资金或者改建、重建建筑物及其附属设施的，"
+                 "应当经参与表决专有部分面积四分之三以上的业主且参与表决人数四分之三以上的业主同意；")
+SHANGHAI_FUND = ("第六十五条 未建立首期专项维修资金或者专项维修资金余额不足首期筹集金额百分之三十的，业主应当按照国家和本市的相关规定、"
+                 "专项维修资金管理规约和业主大会的决定，及时补建或者再次筹集专项维修资金。")
+
+
+def test_the_word_next_to_the_interrogative_tells_sibling_lines_apart():
+    # 支出 is common in the bulletin (low IDF) yet it is what is asked: the 收入 line is its sibling
+    funds = _passage(MOHRSS_FUNDS)
+    assert "66122" in _answer("2022年三项社会保险基金支出合计多少？", funds, idf={"支出": 0.3, "社会保险": 2.0, "基金": 1.1})
+    assert "71583" in _answer("2022年三项社会保险基金收入合计多少？", funds, idf={"收入": 0.3, "社会保险": 2.0, "基金": 1.1})
+
+
+def test_a_per_month_figure_is_not_answered_by_a_total():
+    found = _answer("2023年领取失业保险金的人平均每月能拿多少钱？", _passage(MOHRSS_UNEMPLOYMENT),
+                    idf={"领取": 2.4, "失业": 1.6, "保险金": 3.8, "平均": 1.6, "每月": 2.7})
+    assert "1814" in found and "181亿" not in found
+
+
+def test_a_share_asked_as_how_large_a_proportion_is_answered_by_a_fraction():
+    assert "percent" in expected_kinds("需要多大比例的参与表决业主同意？")
+    found = _answer("根据上海市住宅物业管理规定，业主大会决定筹集专项维修资金，需要多大比例的参与表决业主同意？",
+                    _passage(SHANGHAI_FUND), _passage(SHANGHAI_VOTE))
+    assert "四分之三" in found
