@@ -29,6 +29,7 @@ from rag.constraints import (
 )
 from rag.ingest.tables import is_numeric, row_caption, row_cells
 from rag.card import DocumentCard
+from rag.crossrefs import cited_words, defined_articles
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
 from rag.textnorm import arabic_figures
@@ -176,8 +177,11 @@ def _idf(c: Constraints, index: LoadedIndex) -> dict[str, float]:
     return idf_weights(words, df, max(len(index.chunks), 1))
 
 
-def source_mentions_topic(c: Constraints, passage: Passage, idf: dict[str, float]) -> tuple[bool, list[str]]:
-    share, missing = topic_coverage(c, normalize(passage.chunk.check_text), idf)
+def source_mentions_topic(c: Constraints, passage: Passage, idf: dict[str, float],
+                          pool: list[Passage] = ()) -> tuple[bool, list[str]]:
+    """The cited passage names the asked topic, itself or through the articles of `pool` it cites by number."""
+    cited = cited_words(passage.text, _articles_by_doc(list(pool)).get(passage.chunk.origin.doc, {})) if pool else ""
+    share, missing = topic_coverage(c, normalize(passage.chunk.check_text + cited), idf)
     return share >= TOPIC_MIN, missing
 
 
@@ -202,7 +206,9 @@ class _Unit:
     kinds: str = ""  # a cell's row kind (科目名称, 科目编码): names the row, not the amount
 
 
-_FULL_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+# a credit or byline after the full stop belongs to its sentence: "图为…启动仪式。（刘通摄）", "…举行。（张巨峰）"
+_FULL_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?(?:[（(][^（()）\n。]{1,16}[)）])?")
+_CREDIT_AFTER_STOP = re.compile(r"([。！？!?])([（(][^（()）\n。]{1,16}[)）])$")
 _SEGMENT = re.compile(r"[^；;]+[；;]?")
 _COMMA = re.compile(r"(?<=，)|(?<=,)(?!\d)")  # "1,511.89" is one number, not two clauses
 _TOTAL = re.compile(r"总计|合计")
@@ -251,7 +257,7 @@ def _units(passage: Passage) -> Iterator[_Unit]:
     lead = normalize(first.group()) if first and len(first.group()) <= 60 and not figure_kinds(_ENUMERATION.sub("", first.group())) else ""
     for sentence in _FULL_SENTENCE.finditer(text):
         for segment in _SEGMENT.finditer(sentence.group()):
-            quote = segment.group().strip()
+            quote = _CREDIT_AFTER_STOP.sub(r"\2\1", segment.group().strip())  # "仪式。（刘通摄）" → "仪式（刘通摄）。"
             if len(quote) < 6:
                 continue
             # a ；-segment is read on its own: in a report "；" separates items (another project's 总投资)
@@ -260,6 +266,16 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                 quote += _list_items(text[sentence.start() + segment.end():])  # "下列商品除外：（一）…" + （二）…
             clauses = [x for x in _COMMA.split(quote) if x]
             yield _Unit(quote, context, tuple((cl, _with_subject(clauses, i)) for i, cl in enumerate(clauses)))
+
+
+def _articles_by_doc(passages: list[Passage]) -> dict[str, dict[str, str]]:
+    """Article number → text, per document, for the articles that open in these passages."""
+    out: dict[str, dict[str, str]] = {}
+    for p in passages:
+        for number in defined_articles(p.text):
+            start = re.search(rf"(?m)^\s*第{number}条", p.text)
+            out.setdefault(p.chunk.origin.doc, {}).setdefault(number, p.text[start.start():] if start else p.text)
+    return out
 
 
 def _unit_fits(c: Constraints, header: str) -> bool:
@@ -344,11 +360,14 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     nearest = nearest_term(c) if figure else None
     per_unit = figure and bool(_PER_UNIT_ASK.search(question))
     candidates: list[tuple[bool, Clause]] = []
+    articles = _articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section
         for unit in _units(passage):
-            share, _ = topic_coverage(c, unit.context, idf)
+            # "业主大会决定本条例第十一条第(五)项…的事项，应当经…2/3以上的业主…同意": the asked words are in the cited item
+            cited = cited_words(unit.quote, articles.get(passage.chunk.origin.doc, {}))
+            share, _ = topic_coverage(c, unit.context + normalize(cited), idf)
             if share < TOPIC_MIN or (figure and not figure_kinds(unit.quote)):
                 continue  # "多少" is answered by a number ("结婚年龄，男不得早于二十二周岁")
             for clause, subject in unit.clauses:

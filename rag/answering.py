@@ -198,7 +198,7 @@ class Answerer:
         for sentence in answer.sentences:
             if sentence.is_claim and sentence.supported:
                 cited = [pool[m - 1] for m in sentence.markers]
-                mentions = [source_mentions_topic(c, p, checked.idf) for p in cited]
+                mentions = [source_mentions_topic(c, p, checked.idf, pool) for p in cited]
                 if not any(ok for ok, _ in mentions):
                     sentence.missing_topic = mentions[0][1] or ["问题所问的指标"]
                 elif c.expects and not c.parts:

@@ -51,3 +51,28 @@ class Citations:
                 if number != current:
                     out.citing.setdefault(number, []).append(row)
         return out
+
+
+_CITED_ITEMS = re.compile(rf"本(?:法|法典|条例|办法|规定|细则|规则|决定)第([{_NUM}]+)条((?:(?:第|、|和|或|及|与|，)?[（(][{_NUM}]+[)）](?:项)?)*)")
+_ITEM_NUMBER = re.compile(rf"[（(]([{_NUM}]+)[)）]")
+
+
+def cited_words(text: str, articles: dict[str, str]) -> str:
+    """What the articles a passage cites by number say, for reading the citing passage: the cited items
+    ("本条例第十一条第(五)项" → "(五)筹集和使用专项维修资金；") or, with no item named, the cited article's
+    first sentence. `articles` maps article numbers of the same law to their text; unknown ones are skipped."""
+    out: list[str] = []
+    for m in _CITED_ITEMS.finditer(text):
+        article = articles.get(m.group(1))
+        if not article:
+            continue
+        items = _ITEM_NUMBER.findall(m.group(2))
+        if items:
+            for item in items:
+                found = re.search(rf"[（(]{item}[)）][^；;。\n]*", article)
+                if found:
+                    out.append(found.group())
+        else:
+            body = _HEADER.sub("", article, count=1)
+            out.append(re.split(r"[。：:\n]", body.strip(), maxsplit=1)[0])
+    return "；".join(dict.fromkeys(out))

@@ -161,3 +161,29 @@ def test_a_share_asked_as_how_large_a_proportion_is_answered_by_a_fraction():
     found = _answer("根据上海市住宅物业管理规定，业主大会决定筹集专项维修资金，需要多大比例的参与表决业主同意？",
                     _passage(SHANGHAI_FUND), _passage(SHANGHAI_VOTE))
     assert "四分之三" in found
+
+
+# 物业管理条例 (2018): 第十二条 says how many owners must agree to the items of 第十一条 it cites by number
+PROPERTY_ART11 = '第十一条 下列事项由业主共同决定：\n(一)制定和修改业主大会议事规则；\n(二)制定和修改管理规约；\n(三)选举业主委员会或者更换业主委员会成员；\n(四)选聘和解聘物业服务企业；\n(五)筹集和使用专项维修资金；\n(六)改建、重建建筑物及其附属设施；\n(七)有关共有和共同管理权利的其他重大事项。'
+PROPERTY_ART12 = '第十二条 业主大会会议可以采用集体讨论的形式，也可以采用书面征求意见的形式；但是，应当有物业管理区域内专有部分占建筑物总面积过半数的业主且占总人数过半数的业主参加。\n业主可以委托代理人参加业主大会会议。\n业主大会决定本条例第十一条第(五)项和第(六)项规定的事项，应当经专有部分占建筑物总面积2/3以上的业主且占总人数2/3以上的业主同意；决定本条例第十一条规定的其他事项，应当经专有部分占建筑物总面积过半数的业主且占总人数过半数的业主同意。'
+# 山西省人民政府网 news page: the photo credit follows the caption's full stop
+SHANXI_CAPTION = "图为山西品牌丝路行（南美站）启动仪式。（刘通摄）\n跨越千山万水，行程近两万公里，山西品牌丝路行首次登陆巴西，刷新“走出去”的最远纪录。"
+
+
+def _law(text: str) -> Passage:
+    return Passage(chunk=Chunk(chunk_id=str(hash(text)), text=text, origin=Origin(doc="物业管理条例(2018-03-19).md", page=None)),
+                   score=1.0, rank=1)
+
+
+def test_an_article_that_cites_items_by_number_is_read_with_their_words():
+    found = _answer("依照国务院《物业管理条例》，业主大会决定筹集和使用专项维修资金，需要多少业主同意？",
+                    _law(PROPERTY_ART11), _law(PROPERTY_ART12))
+    assert "2/3以上" in found
+    # without the cited article the number is all that links the question to 第十二条: nothing is quoted
+    assert "2/3" not in _answer("依照国务院《物业管理条例》，业主大会决定筹集和使用专项维修资金，需要多少业主同意？",
+                                _law(PROPERTY_ART12))
+
+
+def test_a_photo_credit_after_the_full_stop_stays_with_its_caption():
+    clause = best_clause(parse_constraints("启动仪式那张新闻照片是谁拍的？"), [_passage(SHANXI_CAPTION)], {})
+    assert clause is not None and clause.text.startswith("图为山西品牌丝路行（南美站）启动仪式（刘通摄）")
