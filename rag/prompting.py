@@ -56,9 +56,12 @@ def focus_text(text: str, question: str, max_chars: int = 160) -> str:
 
 def format_passages(passages: list[Passage], question: str, max_chars: int = 160) -> str:
     lines = []
+    previous = None
     for i, passage in enumerate(passages, start=1):
         section = passage.chunk.origin.section
-        context = f"（{section[0]}）" if section else ""
+        # a heading is written once for a run of passages under it: every repeat costs prompt time on a CPU
+        context = f"（{section[0]}）" if section and section[0] != previous else ""
+        previous = section[0] if section else None
         lines.append(f"[{i}]{context}{focus_text(passage.text, question, max_chars)}")
     return "\n".join(lines)
 

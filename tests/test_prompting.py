@@ -30,3 +30,14 @@ def test_instructions_and_example_are_an_identical_prefix_and_passages_and_quest
     common = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     assert a[:common].endswith("<user>资料：\n[1]")
     assert common >= len(SYSTEM_PROMPT) + len(EXAMPLE_QUESTION) + len(EXAMPLE_ANSWER)
+
+
+def test_a_heading_is_written_once_for_a_run_of_passages_under_it() -> None:
+    bulletin = ("2023年度人力资源和社会保障事业发展统计公报",)
+    last = answer_messages("2023年失业保险金月人均水平是多少？", [
+        _passage(1, "全年向失业人员发放失业保险金729亿元。失业保险金月人均水平1814元。", bulletin),
+        _passage(2, "年末全国领取失业保险金人数352万人。", bulletin),
+        _passage(3, "全年失业保险基金收入1807亿元。", ("三、社会保险",)),
+    ])[-1]["content"]
+    assert last.count("（2023年度人力资源和社会保障事业发展统计公报）") == 1
+    assert "[2]年末全国领取失业保险金人数352万人" in last and "[3]（三、社会保险）全年失业保险基金收入" in last
