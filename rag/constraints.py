@@ -200,11 +200,18 @@ _ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人�
 _NOUN_AFTER_ASK = re.compile(r"(?:多少|几)([\u4e00-\u9fff]{0,6}?)(率|比重|占比|比例|人数|收入|支出|投资|经费|资金|金额|总额)(?![\u4e00-\u9fff]*(?:多少|几))")
 
 
+_CONTACT_ASK = re.compile(r"(?:电话|热线|号码|联系方式)[^，,。？?]{0,6}(?:多少|是什么|是哪|哪个|几)|(?:哪个|什么|多少)(?:电话|热线|号码)")
+# 0517-83605210, (010)12345678, 12345, 400-810-8888, 13800138000: a telephone number is one figure
+_PHONE = re.compile(r"(?<![\d.])(?:[（(]?0\d{2,3}[)）]?[-－—]?\d{7,8}|400[-－]?\d{3}[-－]?\d{4}|1[3-9]\d{9}|(?:(?<=热线)|(?<=拨打)|(?<=电话)|(?<=电话：))123\d{2})(?![\d.%])")
+
+
 def expected_kinds(question: str) -> frozenset[str]:
     """The kind of figure the question asks for: a rate (%), an amount of money, or a count with its
     classifier — from the unit after 多少 ("多少亿元"), a change asked as 增长多少, or the asked noun
     ("参保率是多少" asks a rate, "参保人数是多少" a count of people). Empty when the question does not say."""
     kinds: set[str] = set()
+    if _CONTACT_ASK.search(question):
+        return frozenset({"phone"})  # "可以打哪个电话咨询？": a telephone number, not a count
     unit = _UNIT_ASK.search(question)
     noun = _ASKED_NOUN.search(question) or _NOUN_AFTER_ASK.search(question)
     if "百分点" in question or "百分之" in question:
@@ -233,6 +240,8 @@ def figure_kinds(text: str) -> list[tuple[str, str]]:
     # 三分之二 (2/3): a share, asked as "多大比例"; taken out first so its digits are not two counts
     out += [(m.group(0), "percent") for m in _FRACTION.finditer(text)]
     text = _FRACTION.sub("", text)
+    out += [(m.group(0), "phone") for m in _PHONE.finditer(text)]
+    text = _PHONE.sub("", text)
     for number, unit in _FIGURE.findall(text):
         if unit in ("%", "个百分点", "倍", "成"):
             kind = "percent"

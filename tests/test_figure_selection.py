@@ -187,3 +187,18 @@ def test_an_article_that_cites_items_by_number_is_read_with_their_words():
 def test_a_photo_credit_after_the_full_stop_stays_with_its_caption():
     clause = best_clause(parse_constraints("启动仪式那张新闻照片是谁拍的？"), [_passage(SHANXI_CAPTION)], {})
     assert clause is not None and clause.text.startswith("图为山西品牌丝路行（南美站）启动仪式（刘通摄）")
+
+
+# 淮安市人民政府2024年政府信息公开工作年度报告, its opening paragraph
+HUAIAN_CONTACT = ("本报告由淮安市人民政府办公室根据《中华人民共和国政府信息公开条例》（国令第711号）（以下简称《条例》）规定编制。"
+                  "报告所列统计期限自2024年1月1日至2024年12月31日。如对本报告有疑问，请与淮安市人民政府办公室联系"
+                  "（地址：淮安市翔宇南道1号，邮编：223001，电话：0517-83605210，电子邮箱：hazwgkc@163.com）。")
+
+
+def test_a_telephone_number_answers_which_number_to_call():
+    assert expected_kinds("对淮安市政府信息公开年报有疑问，可以打哪个电话咨询？") == {"phone"}
+    c = parse_constraints("对淮安市政府信息公开年报有疑问，可以打哪个电话咨询？")
+    assert asks_for_figure(c) and not answer_states_kind(c, "可以联系淮安市人民政府办公室。")
+    assert "0517-83605210" in _answer("对淮安市政府信息公开年报有疑问，可以打哪个电话咨询？", _passage(HUAIAN_CONTACT))
+    # a count is not a telephone number
+    assert expected_kinds("2023年一般公共预算收入是多少？") == {"money"}
