@@ -29,6 +29,7 @@ from rag.constraints import (
 )
 from rag.ingest.tables import is_numeric, row_caption, row_cells
 from rag.card import DocumentCard
+from rag.conditions import fits, given_quantities
 from rag.crossrefs import cited_words, defined_articles
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
@@ -204,6 +205,7 @@ class _Unit:
     clauses: tuple[tuple[str, str], ...]  # (clause, the clause with its subject)
     table: bool = False  # a table cell: its unit is in a header or the caption, not after the number
     kinds: str = ""  # a cell's row kind (科目名称, 科目编码): names the row, not the amount
+    sentence: str = ""  # normalised context of the whole sentence a ；-segment belongs to
 
 
 # a credit or byline after the full stop belongs to its sentence: "图为…启动仪式。（刘通摄）", "…举行。（张巨峰）"
@@ -265,7 +267,8 @@ def _units(passage: Passage) -> Iterator[_Unit]:
             if quote.endswith(("：", ":")) or _OPENS_LIST.search(quote):
                 quote += _list_items(text[sentence.start() + segment.end():])  # "下列商品除外：（一）…" + （二）…
             clauses = [x for x in _COMMA.split(quote) if x]
-            yield _Unit(quote, context, tuple((cl, _with_subject(clauses, i)) for i, cl in enumerate(clauses)))
+            yield _Unit(quote, context, tuple((cl, _with_subject(clauses, i)) for i, cl in enumerate(clauses)),
+                        sentence=heading + lead + normalize(sentence.group()))
 
 
 def _articles_by_doc(passages: list[Passage]) -> dict[str, dict[str, str]]:
@@ -319,9 +322,10 @@ def nearest_term(c: Constraints) -> Term | None:
     return before[-1] if before else focus[0]
 
 
-# "平均每月能拿多少钱", "人均可支配收入": the figure asked is per person / per month; a total is another
-# quantity. The clause must say so too (人均, 月均, 平均, 每人…).
-_PER_UNIT_ASK = re.compile(r"人均|平均|[日月年户]均|每(?:人|月|年|天|日|户|周|名|位|家|亩|次|小时|个月)")
+# "平均每月能拿多少钱", "人均可支配收入": an average is asked; a total is another quantity, so the clause
+# must say so too (人均, 月均, 平均, 每人…). A bare 每年/每月 is not enough: laws state a yearly leave or a
+# monthly cap without the word ("已满10年不满20年的，年休假10天").
+_PER_UNIT_ASK = re.compile(r"人均|平均|[日月年户]均")
 _PER_UNIT_SAID = re.compile(r"均|每|/(?:人|月|年|天|户)")
 
 
@@ -359,6 +363,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     asked = question_figures(c)  # "那2台（套）单价100万元以上的设备": given, not answers
     nearest = nearest_term(c) if figure else None
     per_unit = figure and bool(_PER_UNIT_ASK.search(question))
+    asked_kinds = set(figure_kinds(c.question))
+    given = given_quantities(c.question)  # "我累计工作了12年": the bracket that holds 12年 answers
     candidates: list[tuple[bool, Clause]] = []
     articles = _articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
@@ -368,10 +374,16 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             # "业主大会决定本条例第十一条第(五)项…的事项，应当经…2/3以上的业主…同意": the asked words are in the cited item
             cited = cited_words(unit.quote, articles.get(passage.chunk.origin.doc, {}))
             share, _ = topic_coverage(c, unit.context + normalize(cited), idf)
+            if share < TOPIC_MIN and given and unit.sentence and fits(given, _COMMA.split(unit.quote)[0]):
+                # "…职工累计工作已满1年不满10年的，年休假5天；已满10年不满20年的，年休假10天": the bracket that
+                # holds the asker's 12 years speaks of the sentence's subject
+                share, _ = topic_coverage(c, unit.sentence, idf)
             if share < TOPIC_MIN or (figure and not figure_kinds(unit.quote)):
                 continue  # "多少" is answered by a number ("结婚年龄，男不得早于二十二周岁")
             for clause, subject in unit.clauses:
-                figures = [(n, k) for n, k in figure_kinds(clause) if n not in asked]
+                # the question's own figure of the same kind ("单价100万元以上") is given, not an answer; the 2 of
+                # "两年期" does not hide the 2 of "不得超过二个月"
+                figures = [(n, k) for n, k in figure_kinds(clause) if (n, k) not in asked_kinds]
                 if figure and not figures:
                     continue  # "多少" is answered by a clause that states a number the question does not
                 if unit.table and head and term_covered(head.word, normalize(subject) + unit.kinds) < SYNONYM_SHARE:
@@ -386,15 +398,22 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 own, _ = topic_coverage(c, said, idf)
                 if own <= 0.0:
                     continue
+                # the condition is what precedes the stating clause ("…一年以上不满三年的，"); the clause's own
+                # "不得超过六个月" is the answer, not a bracket
+                bracket = fits(given, subject[: len(subject) - len(clause)]) if given and subject.endswith(clause) else None
+                if bracket is False:
+                    continue  # "已满1年不满10年的，年休假5天" does not answer for 12 years of work
                 score = (share + own + 0.5 * _weighted_cover(focus, said, idf) + (0.1 if figures and figure else 0.0)
                          + 0.02 * _shared_run(question, said)
                          + (0.5 if lists and "、" in unit.quote else 0.0)
-                         + (0.03 if _TOTAL.search(clause) else 0.0))  # a row's total, unless a column is named
+                         + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named
+                         + (0.5 if bracket else 0.0))  # the bracket for the asker's case beats a general cap
                 names = nearest is not None and term_covered(nearest.word, said) >= SYNONYM_SHARE
                 candidates.append((names, Clause(marker, unit.quote, score, focus=clause)))
-    if any(names for names, _ in candidates):
-        # the line that names the word next to the interrogative (基金支出…), not its sibling (基金收入…)
-        candidates = [(names, clause) for names, clause in candidates if names]
+    naming = {clause.marker for names, clause in candidates if names}
+    # within a passage, the line that names the word next to the interrogative (基金支出…), not its sibling
+    # (基金收入…); other passages compete as they are ("约定" is no reason to drop a law's brackets)
+    candidates = [(names, clause) for names, clause in candidates if names or clause.marker not in naming]
     for _, clause in candidates:
         if best is None or clause.score > best.score:
             best = clause

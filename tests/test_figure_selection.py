@@ -202,3 +202,22 @@ def test_a_telephone_number_answers_which_number_to_call():
     assert "0517-83605210" in _answer("对淮安市政府信息公开年报有疑问，可以打哪个电话咨询？", _passage(HUAIAN_CONTACT))
     # a count is not a telephone number
     assert expected_kinds("2023年一般公共预算收入是多少？") == {"money"}
+
+
+# 劳动合同法 第十九条 and 劳动法 第二十一条: brackets of contract length, and a general cap
+PROBATION = ("第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月；劳动合同期限一年以上不满三年的，试用期不得超过二个月；"
+             "三年以上固定期限和无固定期限的劳动合同，试用期不得超过六个月。")
+PROBATION_CAP = "第二十一条 劳动合同可以约定试用期。试用期最长不得超过六个月。"
+
+
+def test_the_bracket_that_holds_the_askers_case_answers():
+    from rag.conditions import brackets, fits, given_quantities
+
+    given = given_quantities("公司和我签了两年期的劳动合同，试用期最长能约定多久？")
+    assert given == [("time", 24.0)]  # 2年 in months; "2023年" would be a date, not a duration
+    assert given_quantities("2023年一般公共预算收入是多少？") == []
+    assert fits(given, "劳动合同期限一年以上不满三年的，") and fits(given, "劳动合同期限三个月以上不满一年的，") is False
+    assert brackets("处五十元以上二百元以下罚款")[0].high == 200
+    found = _answer("公司和我签了两年期的劳动合同，试用期最长能约定多久？", _passage(PROBATION_CAP), _passage(PROBATION),
+                    idf={"试用期": 3.7, "最长": 3.1, "约定": 1.7, "劳动合同": 3.3, "公司": 1.9})
+    assert "二个月" in found
