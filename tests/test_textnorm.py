@@ -48,3 +48,13 @@ def test_chinese_figures_become_arabic_only_where_they_are_figures():
     assert arabic_figures("可以处三百万元以下的罚款") == "可以处300万元以下的罚款"
     for words in ("第一章 一般规定", "统一管理", "一些"):
         assert arabic_figures(words) == words
+
+
+def test_spoken_times_of_day_get_the_24_hour_form_laws_write():
+    from rag.textnorm import law_clock_times
+
+    assert law_clock_times("孩子晚上十点以后还能玩网络游戏吗") == "孩子晚上十点（二十二时）以后还能玩网络游戏吗"
+    assert law_clock_times("早上8点上班") == "早上8点（八时）上班"
+    assert law_clock_times("下午三点半") == "下午三点半（十五时三十分）"
+    assert law_clock_times("晚上12点") == "晚上12点（二十四时）"
+    assert law_clock_times("提出三点建议") == "提出三点建议"  # no time of day
