@@ -28,6 +28,7 @@ from rag.constraints import (
     topic_coverage,
 )
 from rag.ingest.tables import is_numeric, row_caption, row_cells
+from rag.answer_shape import asks_for_figure, asks_list  # noqa: F401 (answering imports them from here)
 from rag.card import DocumentCard
 from rag.conditions import fits, given_quantities
 from rag.crossrefs import cited_words, defined_articles
@@ -45,7 +46,6 @@ _INSTRUCTION = re.compile(
     r"|system\s*prompt|ignore\s+(?:all|any|the|previous|above)|disregard\s+(?:all|previous|the)",
     re.IGNORECASE,
 )
-_ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五]|包括什么|有什么")
 
 
 def gives_orders(text: str) -> bool:
@@ -353,7 +353,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     the quantity: in "居民医保参保率95%以上，…，累计救助1.6万人次" the 人次 belong to 救助, not to 参保,
     so they never answer "参保人数是多少". The words next to the question's interrogative weigh most."""
     best: Clause | None = None
-    lists = bool(_ASKS_LIST.search(c.question))  # "有哪些…" is answered by an enumeration (甲、乙、丙)
+    lists = asks_list(c)  # "有哪些…" is answered by an enumeration (甲、乙、丙)
     change = asks_change(c)
     figure = asks_for_figure(c)
     focus = focus_terms(c) if figure else ()
@@ -497,11 +497,6 @@ _CHANGE = re.compile(r"增长|增加|增速|增幅|提高|提升|上升|上涨|�
 _ASKS_CHANGE = re.compile(r"增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨|降幅|涨幅|增加")
 
 
-def asks_list(c: Constraints) -> bool:
-    """"有哪些…", "哪几家…": the answer is an enumeration."""
-    return bool(_ASKS_LIST.search(c.question))
-
-
 _ENUMERATED = re.compile(r"[^，,。；;：:、“”]{2,30}(?:、[^，,。；;：:、“”]{2,30})+")
 
 
@@ -520,15 +515,6 @@ def enumeration(text: str) -> list[str]:
 def asks_change(c: Constraints) -> bool:
     """"增长了多少" asks a change: a rate of growth, not a share (占比) or a level (参保率)."""
     return "percent" in c.expects and bool(_ASKS_CHANGE.search(c.question))
-
-
-_ASKS_FIGURE = re.compile(r"多少|(?<!哪)几[个家项人次所处天年月条件名位号]|多大|多高|多长|多久|比例|增长了?(?:多少|几)"
-                          r"|哪一?天|哪一?年|何时|什么时[候间]|日期")  # a date is a figure too
-
-
-def asks_for_figure(c: Constraints) -> bool:
-    """Does the question ask for a number ("多少", "几个", "增长多少")?"""
-    return bool(c.expects) or bool(_ASKS_FIGURE.search(c.question))
 
 
 def question_figures(c: Constraints) -> set[str]:

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from rag.answer_shape import asks_for_figure, asks_list, asks_sanction, lists_asked, states_figure, states_sanction
 from rag.constraints import check_passage, idf_weights, normalize, parse_constraints, set_known_places, topic_coverage
 from rag.crossrefs import Citations
 from rag.dedup import collapse
@@ -16,6 +18,7 @@ from rag.filters import SearchFilter, allowed_rows
 from rag.passage_store import IndexSnapshot
 from rag.schema import Passage
 from rag.time_scope import parse_time_scope, scope_factors
+from rag.textnorm import law_clock_times
 from rag.titles import version_fits, version_phrases
 from rag.tokenizer import has_searchable_content, tokenize
 
@@ -27,6 +30,8 @@ UNSATISFIED_FACTOR = 0.1
 COVERAGE_DEPTH = 20  # leading candidates re-weighed by how much of the question they name
 LOCAL_RULE_FACTOR = 0.3
 CITED_DEPTH = 20  # leading candidates whose article lends score to the passages citing it
+SHAPE_FACTOR = 0.5  # a leading passage without the asked shape (a figure, a list, a sanction), relative to one with it
+PART_DOCS = 3  # the whole question's leading passages whose documents a part is searched in
 CITING_BELOW = 0.99  # a citing passage is lifted to just below the article it cites, not above  # a place's own rule, for a question that names no place (national law first)
 
 
@@ -44,6 +49,9 @@ class FusionWeights:
     national: bool = True  # a question naming no place prefers national rules to a place's own rules
     citations: float = 0.5  # share of an article's score lent to the passages of its law that cite it
     coverage: float = 0.5  # 0..1: how much the share of the question's topic words named re-weighs the leaders
+    phrases: float = 0.1  # 0..1: how much the share of the question's 3-character phrases re-weighs the leaders
+    parts: bool = True  # each part of a multi-part question is ranked on its own, the lists taken in turn
+    shape: bool = True  # a question asking a figure, a list or a sanction prefers passages stating one (rag.answer_shape)
 
 
 @dataclass(frozen=True)
@@ -71,12 +79,20 @@ class HybridRetriever:
         """Top-k passages; raises QueryError for an empty or punctuation-only question.
 
         `filters` restrict the candidates of both retrievers before ranking (rag.filters)."""
-        query = check_query(query)
+        query = law_clock_times(check_query(query))  # "晚上十点" is written 二十二时 in the articles
         if not self.index.chunks:
             raise IndexStateError("the index is empty: add documents first (python -m rag index PATH, or upload in the web chat)")
         filters = filters if filters is not None else self.filters
         allow = allowed_rows(filters, self.index.manifest.documents, self.index.doc_rows, len(self.index.chunks))
         depth = max(CANDIDATE_DEPTH, 2 * k)  # independent of k, so asking for more never reorders the top
+        order, fused, scores, ranks = self._rank(query, mode, depth, allow)
+        parts = parse_constraints(query).parts if self.weights.parts else ()
+        if parts:
+            order = self._with_parts(order, fused, scores, ranks, parts, mode, depth, allow)
+        return self._passages(order, fused, scores, ranks, k)
+
+    def _rank(self, query: str, mode: Mode, depth: int, allow: np.ndarray | None):
+        """Every candidate of one question, best first, with its fused score and each retriever's."""
         weights = {"bm25": self.weights.bm25, "dense": self.weights.dense} if mode == "hybrid" else {mode: 1.0}
         named = self._named(query, allow) if self.weights.titles else None
         ranked = self._ranked(query, mode, depth, allow)
@@ -96,8 +112,38 @@ class HybridRetriever:
                     fused[row] *= UNSATISFIED_FACTOR
         if self.weights.citations:
             self._lend_to_citing(fused, ranks)
-        order = self._order(fused, ranks)
-        return self._passages(order, fused, scores, ranks, k)
+        if self.weights.shape:  # after the lending: a citing penalty clause states the figure its article lacks
+            self._weigh_shape(fused, query)
+        return self._order(fused, ranks), fused, scores, ranks
+
+    def _with_parts(self, order: list[int], fused: dict[int, float], scores: dict[int, dict[str, float]],
+                    ranks: dict[int, dict[str, int]], parts: tuple[str, ...], mode: Mode, depth: int,
+                    allow: np.ndarray | None) -> list[int]:
+        """"每年能休几天年假？应休未休的天数怎么补偿？" asks two things that two articles answer; the words
+        of one part drown the other. Each part is ranked on its own and the lists are taken in turn (the
+        whole question's first), so every part's best passage reaches the top. A part is searched in the
+        documents of the whole question's leaders: "单位不申请的，家属多久内可以申请" leaves to the first
+        part the law it is about."""
+        lists = [order]
+        mask = np.zeros(len(self.index.chunks), dtype=bool)
+        for row in order[:PART_DOCS]:
+            start, end = self._doc_span(row) or (row, row + 1)
+            mask[start:end] = True
+        mask = mask if allow is None else mask & allow
+        for part in parts:
+            if not has_searchable_content(part):
+                continue
+            part_order, part_fused, part_scores, part_ranks = self._rank(part, mode, depth, mask)
+            for row in part_order:
+                if row not in fused:
+                    fused[row], scores[row], ranks[row] = part_fused[row], part_scores.get(row, {}), part_ranks[row]
+            lists.append(part_order)
+        merged: dict[int, None] = {}
+        for i in range(max(len(lst) for lst in lists)):
+            for lst in lists:
+                if i < len(lst):
+                    merged.setdefault(lst[i], None)
+        return list(merged)
 
     def _ranked(self, text: str, mode: Mode, depth: int, mask: np.ndarray | None) -> dict[str, list[tuple[int, float]]]:
         """Each retriever's hits for one text among the rows of `mask` (None: all)."""
@@ -160,6 +206,8 @@ class HybridRetriever:
             self._prefer_national(fused, query)
         if self.weights.coverage:
             self._weigh_coverage(fused, query)
+        if self.weights.phrases:
+            self._weigh_phrases(fused, query)
         return fused, scores, ranks
 
     @staticmethod
@@ -210,6 +258,53 @@ class HybridRetriever:
             share, _ = topic_coverage(c, normalize(self.index.chunks[row].check_text), idf)
             fused[row] *= 1.0 - w + w * share
 
+    def _weigh_phrases(self, fused: dict[int, float], query: str) -> None:
+        """Among the leading candidates, the one that writes more of the question's phrases in its order
+        goes first: "累积记分满12分的，应当参加为期七天的学习" answers "累积记分满12分，需要参加多少天的学习",
+        "累积记分每增加12分，学习时间增加七天" shares its words, not its phrases. Relative to the best leader,
+        so a paraphrase that shares no phrase with any passage reorders nothing. Only among articles of
+        rules, whose sibling clauses share their words and differ in set phrases; in a report's prose
+        the same share is noise between near-equal paragraphs."""
+        grams = _trigrams(query)
+        if not grams:
+            return
+        top = [r for r in sorted(fused, key=lambda r: -fused[r])[:COVERAGE_DEPTH] if self._in_article(r)]
+        shares = {row: len(grams & _trigrams(self.index.chunks[row].text)) for row in top}
+        best = max(shares.values(), default=0)
+        if not best:
+            return
+        w = self.weights.phrases
+        for row, share in shares.items():
+            fused[row] *= 1.0 - w + w * share / best
+
+    def _weigh_shape(self, fused: dict[int, float], query: str) -> None:
+        """Among the leading candidates, a passage of the shape asked goes first: "需要多少业主同意" is
+        answered by the article stating 2/3, not by the one listing what the owners decide; "会怎么处罚"
+        by the penalty clause; "有哪些" by the article that lists them. Only an article of a rule is
+        expected to list in one passage: a report spreads its items over paragraphs ("我们有产业优势。…
+        我们有交通优势。")."""
+        c = parse_constraints(query)
+        rules_only = False
+        if asks_sanction(c):
+            has_shape = states_sanction
+        elif asks_list(c):
+            has_shape, rules_only = (lambda text: lists_asked(c, text)), True
+        elif asks_for_figure(c):
+            has_shape = lambda text: states_figure(c, text)  # noqa: E731
+        else:
+            return
+        for row in sorted(fused, key=lambda r: -fused[r])[:COVERAGE_DEPTH]:
+            chunk = self.index.chunks[row]
+            if rules_only and not self._in_article(row):
+                continue
+            if not has_shape(chunk.text):
+                fused[row] *= SHAPE_FACTOR
+
+    def _in_article(self, row: int) -> bool:
+        """Is the passage part of a numbered article ("第十一条 …" or a paragraph after one)?"""
+        citations = self._citations(row)
+        return citations is not None and row in citations.article_of
+
     def _lend_to_citing(self, fused: dict[int, float], ranks: dict[int, dict[str, int]]) -> None:
         """"个人违反本条例第三十三条规定的，…处罚款" answers a question whose words are in 第三十三条: a
         leading article lends a share of its score to the passages of its law that cite it."""
@@ -226,8 +321,8 @@ class HybridRetriever:
             fused[row] = score
             ranks.setdefault(row, {})["cited"] = 0
 
-    def _citations(self, row: int) -> Citations | None:
-        """The citation map of the document holding `row` (built once per document and snapshot)."""
+    def _doc_span(self, row: int) -> tuple[int, int] | None:
+        """The rows (start, end) of the document holding `row`."""
         if not hasattr(self, "_doc_starts"):
             spans = sorted(self.index.doc_rows.values())
             self._doc_starts = [start for start, _ in spans]
@@ -236,7 +331,13 @@ class HybridRetriever:
         i = bisect.bisect_right(self._doc_starts, row) - 1
         if i < 0 or not (self._doc_spans[i][0] <= row < self._doc_spans[i][1]):
             return None
-        span = self._doc_spans[i]
+        return self._doc_spans[i]
+
+    def _citations(self, row: int) -> Citations | None:
+        """The citation map of the document holding `row` (built once per document and snapshot)."""
+        span = self._doc_span(row)
+        if span is None:
+            return None
         if span not in self._citation_maps:
             self._citation_maps[span] = Citations.build(range(*span), lambda r: self.index.chunks[r].text)
         return self._citation_maps[span]
@@ -263,6 +364,14 @@ class HybridRetriever:
             chunk = self.index.chunks[row]
             if not check_passage(constraints, chunk, self.index.card(chunk.origin.doc)).ok:
                 fused[row] *= UNSATISFIED_FACTOR
+
+
+def _trigrams(text: str) -> set[str]:
+    """The 3-character runs of the text's Chinese (its phrases, in order)."""
+    out = set()
+    for run in re.findall(r"[\u4e00-\u9fff]{3,}", normalize(text)):
+        out.update(run[i:i + 3] for i in range(len(run) - 2))
+    return out
 
 
 def check_query(query: str) -> str:

@@ -165,3 +165,33 @@ def figures_as_written(answer: str, sources: list[str]) -> str:
             continue
         answer = re.sub(rf"(?<![\d.]){re.escape(arabic)}", written, answer)
     return answer
+
+
+_CLOCK = re.compile(rf"(凌晨|早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜)([{_CN_NUM}\d]{{1,3}})(?:点|时)(半)?")
+_AFTERNOON = ("下午", "傍晚", "晚上", "夜里", "夜间", "半夜")
+
+
+def cn_numeral(value: int) -> str:
+    """22 → 二十二, 8 → 八, 10 → 十 (0-99: hours of a clock)."""
+    digits = "零一二三四五六七八九"
+    tens, ones = divmod(value, 10)
+    if not tens:
+        return digits[ones]
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
+def law_clock_times(text: str) -> str:
+    """People say "晚上十点", laws write "二十二时": each spoken time of day is followed by the 24-hour form
+    ("晚上十点（二十二时）"), so the words of the article match; the text is otherwise unchanged."""
+    def hour(match: re.Match[str]) -> str:
+        written = match.group(2)
+        value = int(written) if written.isdigit() else cn_numeral_value(written)
+        if value is None or value > 24:
+            return match.group(0)
+        if match.group(1) in _AFTERNOON and value < 12 and not (match.group(1) == "半夜" and value <= 3):
+            value += 12
+        elif value == 12 and match.group(1) in ("晚上", "夜里", "夜间", "半夜"):
+            value = 24  # 午夜: laws write 二十四时
+        return f"{match.group(0)}（{cn_numeral(value)}时{'三十分' if match.group(3) else ''}）"
+
+    return _CLOCK.sub(hour, text)

@@ -108,3 +108,103 @@ def test_a_question_that_names_no_place_gets_the_national_rule_first(demo_servic
     # naming the province asks for its own rule
     local = demo_service.search("浙江省" + question, k=1)[0]
     assert local.chunk.origin.doc.startswith("浙江省")
+
+
+# Excerpts of laws-cn.tar.xz for the answer-shape, multi-part and phrase re-weighings.
+PROPERTY_DECIDES = ("第十一条 下列事项由业主共同决定：\n(一)制定和修改业主大会议事规则；\n(二)制定和修改管理规约；\n"
+                    "(三)选举业主委员会或者更换业主委员会成员；\n(四)选聘和解聘物业服务企业；\n(五)筹集和使用专项维修资金；\n"
+                    "(六)改建、重建建筑物及其附属设施；\n(七)有关共有和共同管理权利的其他重大事项。")
+PROPERTY_MAJORITY = ("第十二条 业主大会会议可以采用集体讨论的形式，也可以采用书面征求意见的形式；但是，应当有物业管理区域内"
+                     "专有部分占建筑物总面积过半数的业主且占总人数过半数的业主参加。\n\n业主可以委托代理人参加业主大会会议。\n"
+                     "业主大会决定本条例第十一条第(五)项和第(六)项规定的事项，应当经专有部分占建筑物总面积2/3以上的业主且占"
+                     "总人数2/3以上的业主同意；决定本条例第十一条规定的其他事项，应当经专有部分占建筑物总面积过半数的业主且占"
+                     "总人数过半数的业主同意。")
+
+
+def test_a_question_asking_a_number_gets_the_passage_stating_it_first(tmp_settings):
+    # 物业管理条例: the article that lists what the owners decide names every word of the question; the
+    # one that answers it cites that article by number, so its score is lent to just below it
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.service import RagService
+
+    (tmp_settings.data_dir / "物业管理条例(2018-03-19).md").write_text(
+        f"# 物业管理条例\n\n{PROPERTY_DECIDES}\n\n{PROPERTY_MAJORITY}\n", encoding="utf-8")
+    question = "依照国务院《物业管理条例》，业主大会决定筹集和使用专项维修资金，需要多少业主同意？"
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    assert "2/3以上" in service.search(question, k=1)[0].chunk.text
+    plain = HybridRetriever(service.snapshot(), service.embedder, FusionWeights(shape=False))
+    assert plain.search(question, k=1)[0].chunk.text.startswith("第十一条")
+
+
+# 职工带薪年休假条例(2007-12-14).md, articles 2-5, and two articles of 企业职工带薪年休假实施办法(2008-07-17).md
+LEAVE_RULE = (
+    "第二条 机关、团体、企业、事业单位、民办非企业单位、有雇工的个体工商户等单位的职工连续工作1年以上的，享受带薪"
+    "年休假(以下简称年休假)。单位应当保证职工享受年休假。\n\n职工在年休假期间享受与正常工作期间相同的工资收入。\n\n"
+    "第三条 职工累计工作已满1年不满10年的，年休假5天；已满10年不满20年的，年休假10天；已满20年的，年休假15天。\n\n"
+    "国家法定休假日、休息日不计入年休假的假期。\n\n第四条 职工有下列情形之一的，不享受当年的年休假：\n\n"
+    "(一)职工依法享受寒暑假，其休假天数多于年休假天数的；\n\n(二)职工请事假累计20天以上且单位按照规定不扣工资的；\n\n"
+    "(三)累计工作满1年不满10年的职工，请病假累计2个月以上的；\n\n第五条 单位根据生产、工作的具体情况，并考虑职工本人"
+    "意愿，统筹安排职工年休假。\n\n单位确因工作需要不能安排职工休年休假的，经职工本人同意，可以不安排职工休年休假。"
+    "对职工应休未休的年休假天数，单位应当按照该职工日工资收入的300%支付年休假工资报酬。")
+LEAVE_MEASURES = (
+    "第十条 用人单位经职工同意不安排年休假或者安排职工年休假天数少于应休年休假天数，应当在本年度内对职工应休未休年休假"
+    "天数，按照其日工资收入的300%支付未休年休假工资报酬，其中包含用人单位支付职工正常工作期间的工资收入。\n\n"
+    "第十二条 用人单位与职工解除或者终止劳动合同时，当年度未安排职工休满应休年休假的，应当按照职工当年已工作时间折算"
+    "应休未休年休假天数并支付未休年休假工资报酬，但折算后不足1整天的部分不支付未休年休假工资报酬。")
+
+
+def test_each_part_of_a_two_part_question_reaches_the_top(tmp_settings):
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.service import RagService
+
+    (tmp_settings.data_dir / "职工带薪年休假条例(2007-12-14).md").write_text(
+        f"# 职工带薪年休假条例\n\n{LEAVE_RULE}\n", encoding="utf-8")
+    (tmp_settings.data_dir / "企业职工带薪年休假实施办法(2008-07-17).md").write_text(
+        f"# 企业职工带薪年休假实施办法\n\n{LEAVE_MEASURES}\n", encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    question = "我累计工作了12年，每年能休几天年假？如果单位安排不了让我休，应休未休的天数怎么补偿？"
+    evidence = ("已满10年不满20年的，年休假10天", "按照该职工日工资收入的300%支付年休假工资报酬")
+
+    def found(weights: FusionWeights) -> set[str]:
+        retriever = HybridRetriever(service.snapshot(), service.embedder, weights)
+        texts = [p.chunk.text for p in retriever.search(question, k=3)]
+        return {e for e in evidence if any(e in t for t in texts)}
+
+    assert found(FusionWeights()) == set(evidence)
+    assert found(FusionWeights(parts=False)) != set(evidence)  # the compensation articles fill the top
+
+
+def test_the_passage_that_writes_the_questions_phrases_leads_among_close_candidates(tmp_settings):
+    # 道路交通安全违法行为记分管理办法(2021-12-17).md: fused ranks put the article on further points a hair
+    # ahead of the one that states the case asked ("累积记分满12分的，应当参加为期七天的…学习")
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.service import RagService
+
+    (tmp_settings.data_dir / "道路交通安全违法行为记分管理办法(2021-12-17).md").write_text(
+        "# 道路交通安全违法行为记分管理办法\n\n第十八条 机动车驾驶人在一个记分周期内累积记分满12分的，应当参加为期七天的"
+        "道路交通安全法律、法规和相关知识学习。\n\n机动车驾驶人在一个记分周期内参加满分教育的次数每增加一次或者累积记分"
+        "每增加12分，道路交通安全法律、法规和相关知识的学习时间增加七天，每次满分学习的天数最多六十天。\n", encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    retriever = service.retriever()
+    rows = {c.text.startswith("第十八条"): row for row, c in enumerate(retriever.index.chunks)}
+    fused = {rows[False]: 0.1057, rows[True]: 0.1037}
+    retriever._weigh_phrases(fused, "驾驶人在一个记分周期内累积记分满12分，需要参加多少天的道路交通安全法律法规学习？")
+    assert fused[rows[True]] > fused[rows[False]]
+
+
+def test_a_spoken_time_of_day_finds_the_article_that_writes_it_in_24_hours(tmp_settings):
+    # 未成年人保护法(2020-10-17).md: "晚上十点" is written 二十二时 in the article
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.service import RagService
+
+    (tmp_settings.data_dir / "未成年人保护法(2020-10-17).md").write_text(
+        "# 中华人民共和国未成年人保护法\n\n第七十五条 网络游戏经依法审批后方可运营。\n\n国家建立统一的未成年人网络游戏"
+        "电子身份认证系统。网络游戏服务提供者应当要求未成年人以真实身份信息注册并登录网络游戏。\n\n"
+        "网络游戏服务提供者不得在每日二十二时至次日八时向未成年人提供网络游戏服务。\n", encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    top = service.search("孩子晚上十点以后还能玩网络游戏吗？", k=1)[0]
+    assert "二十二时" in top.chunk.text

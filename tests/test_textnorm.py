@@ -59,3 +59,13 @@ def test_an_answers_figures_are_written_as_its_source_writes_them():
     # a longer figure is another figure; a source that writes the Arabic form keeps the answer as it is
     assert figures_as_written("15年", [law]) == "15年"
     assert figures_as_written("放假3天", ["（二）春节，放假3天（农历正月初一、初二、初三）"]) == "放假3天"
+
+
+def test_spoken_times_of_day_get_the_24_hour_form_laws_write():
+    from rag.textnorm import law_clock_times
+
+    assert law_clock_times("孩子晚上十点以后还能玩网络游戏吗") == "孩子晚上十点（二十二时）以后还能玩网络游戏吗"
+    assert law_clock_times("早上8点上班") == "早上8点（八时）上班"
+    assert law_clock_times("下午三点半") == "下午三点半（十五时三十分）"
+    assert law_clock_times("晚上12点") == "晚上12点（二十四时）"
+    assert law_clock_times("提出三点建议") == "提出三点建议"  # no time of day

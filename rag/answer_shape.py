@@ -1,0 +1,69 @@
+"""The shape of what a question asks for, and whether a passage has it: a figure ("多久", "多少人"),
+an enumeration ("有哪些") or a sanction ("会怎么处罚").
+
+In a library of laws, the article that names the question's words often is not the one that answers:
+"业主大会决定筹集专项维修资金，需要多少业主同意？" names the words of the article listing what the
+业主大会 decides (no figure), while the answer is the article that gives the majority (2/3). A
+question asking a number is answered by a passage stating one; a question asking 哪些 by a list;
+"怎么处罚" by the penalty clause, not by the duty it enforces.
+"""
+from __future__ import annotations
+
+import re
+
+from rag.constraints import Constraints, figure_kinds, normalize, term_covered
+from rag.textnorm import arabic_figures
+
+_ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五]|包括什么|有什么")
+_ASKS_FIGURE = re.compile(r"多少|(?<!哪)几[个家项人次所处天年月条件名位号]|多大|多高|多长|多久|比例|增长了?(?:多少|几)"
+                          r"|哪一?天|哪一?年|何时|什么时[候间]|日期")  # a date is a figure too
+# "怎么处罚", "如何处罚", "会被罚多少": the legal consequence; a passage states one with the sanctions of
+# 行政处罚法 第九条 and 刑法 (罚款, 警告, 拘留, 吊销…)
+_ASKS_SANCTION = re.compile(r"(?:怎么|如何|怎样|什么|哪些)(?:处罚|惩罚|处分)|罚(?:多少|几)|承担(?:什么|哪些)(?:法律)?责任")
+_SANCTION = re.compile(r"罚款|罚金|警告|通报批评|没收|暂扣|吊销|责令停产|责令停业|责令关闭|拘留|拘役|有期徒刑|处分")
+# numbered items at a line start ("（一）", "(二)", "1.", "一、") or a run of three 、-separated names
+_NUMBERED = re.compile(r"(?m)^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|[一二三四五六七八九十]+、)")
+# "下列商品除外：", "有下列情形之一的", "下列公共场所、工作场所的室外区域": what the list lists is the phrase's
+# last word (商品, 情形, 场所)
+_INTRO = re.compile(r"下列([\u4e00-\u9fff、]{2,12}?)(?:之一|的|：|:|，|,|除外|\n)")
+_RUN = re.compile(r"[^，,。；;：:、“”\s]{1,20}(?:、[^，,。；;：:、“”\s]{1,20}){2,}")
+
+
+def asks_list(c: Constraints) -> bool:
+    """"有哪些…", "哪几家…": the answer is an enumeration."""
+    return bool(_ASKS_LIST.search(c.question))
+
+
+def asks_sanction(c: Constraints) -> bool:
+    """"会怎么处罚？": the answer is the sanction a penalty clause sets."""
+    return bool(_ASKS_SANCTION.search(c.question))
+
+
+def states_sanction(text: str) -> bool:
+    return bool(_SANCTION.search(text))
+
+
+def asks_for_figure(c: Constraints) -> bool:
+    """Does the question ask for a number ("多少", "几个", "多久", "哪一年")?"""
+    return bool(c.expects) or bool(_ASKS_FIGURE.search(c.question))
+
+
+def states_figure(c: Constraints, text: str) -> bool:
+    """Does the text state a figure other than the question's own (七日, 2/3, 百分之十, 三个月)?"""
+    given = {n for n, _ in figure_kinds(c.question)}
+    return any(n not in given for n, _ in figure_kinds(arabic_figures(text)))
+
+
+def enumerates(text: str) -> bool:
+    """Does the text list items: numbered lines, or three names in a 、 run?"""
+    return len(_NUMBERED.findall(text)) >= 2 or bool(_RUN.search(text))
+
+
+def lists_asked(c: Constraints, text: str) -> bool:
+    """Does the text list what is asked? "有下列情形之一的，视为…" lists 情形, not the 商品 of "哪些商品不
+    适用"; a list with no "下列…" head is taken to list what is asked."""
+    if not enumerates(text):
+        return False
+    heads = [phrase[-2:] for phrase in _INTRO.findall(text)]
+    question = normalize(c.question)
+    return not heads or any(term_covered(head, question) > 0 for head in heads)
