@@ -558,6 +558,8 @@ def extractive_answer(checked: Gate) -> str:
             continue
         clause = best_clause(pc, checked.pool, checked.idf, checked.card_of if c.parts else None)
         if clause is not None:
+            if asks_list(pc) and enumeration(clause.focus):
+                clause = replace(clause, text=clause.focus)  # the clause with the asked list, not its long sentence
             sentence = clause_sentence(clause)
             if sentence not in sentences:
                 sentences.append(sentence)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Generator, Iterator, Literal
 
 from rag.citations import check_answer
@@ -240,12 +240,20 @@ class Answerer:
             # "和哪几家机构签了协议？" answered with one of the three: the enumeration is quoted instead (an
             # answer that lists as many items of its own is kept: it may list them from another passage)
             clause = stating_clause()
-            items = enumeration(clause.text) if clause is not None else []
+            # the list in the comma clause that names the asked thing, when the sentence holds several
+            items = (enumeration(clause.focus) or enumeration(clause.text)) if clause is not None else []
             said = normalize(" ".join(s.text for s in supported))
             named = sum(normalize(item) in said for item in items)
-            own = enumeration(" ".join(s.text for s in supported))  # the answer's own list, from elsewhere
+            answered = " ".join(s.text for s in supported)
+            # the answer's own list counts when it speaks of the asked thing as well as the stating clause does
+            # (巴西、乌拉圭、阿根廷 of "南美站活动将在…举行"), not when it lists something else (长清茶… 种植面积)
+            own = enumeration(answered) if clause is not None and (
+                topic_coverage(c, normalize(answered), checked.idf)[0]
+                >= topic_coverage(c, normalize(clause.text), checked.idf)[0] - 0.1) else []
             if len(items) >= 2 and named * 2 < len(items) and len(own) < len(items):
-                return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中列出的各项。")
+                # a long sentence with several lists is quoted by the clause that holds the asked one
+                quoted = replace(clause, text=clause.focus) if enumeration(clause.focus) else clause
+                return self._rebuilt(clause_sentence(quoted), llm, notice, base, pool, "回答改为直接引用原文中列出的各项。")
         if c.parts and supported and asks_for_figure(c):
             # "A和B分别是多少？" answered "分别是21.63万元和55.34万元" with A's figure taken from another row:
             # when a part's stating clause shares no figure with the answer, each part is quoted instead.

@@ -79,6 +79,12 @@ class StubOpenAIServer:
             lines = re.findall(r"^\[(\d+)\](.*)$", messages[-1]["content"], flags=re.M)
             marker = next((m for m, line in lines if "30.24" in line), "1")
             return f"2023年一般公共预算收入增长12.2%[{marker}]，规模以上工业增加值增长29.2%[{marker}]。"
+        if self.behaviour == "the_other_list":  # lists the sentence's other enumeration (a planting area's crops)
+            import re
+
+            lines = re.findall(r"^\[(\d+)\](.*)$", messages[-1]["content"], flags=re.M)
+            marker = next((m for m, line in lines if "长清茶" in line), "1")
+            return f"长清茶、道地中药材、小米、特色果品种植面积达5.5万亩[{marker}]。"
         if self.behaviour == "one_of_a_list":  # names one item of an enumeration of four
             import re
 

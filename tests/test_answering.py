@@ -96,6 +96,15 @@ def test_a_list_answered_in_part_is_replaced_by_the_enumeration(demo_service):
     assert "列出的各项" in answer.notice and all(c.supported for c in answer.citations)
 
 
+def test_a_list_from_another_clause_of_the_sentence_is_replaced_by_the_asked_one(demo_service):
+    # one sentence of the report lists crops by planting area, then the products of a national register:
+    # the answer listing the crops is replaced by the clause that lists the register's products
+    with StubOpenAIServer("the_other_list") as server:
+        answer = _answerer(demo_service, server.base_url).ask("长清有哪些农产品被纳入全国名特优新农产品名录？")
+    assert "张夏御杏" in answer.text and "马山鲜鸡蛋" in answer.text and "长清茶" not in answer.text
+    assert "列出的各项" in answer.notice and all(c.supported for c in answer.citations)
+
+
 def test_a_share_is_not_a_growth_rate(demo_service):
     # "民生支出39.3亿元，占比达81%": the report says how large a share, not how much it grew
     answer = Answerer(demo_service).ask("去年民生支出比前年增长了多少？")
