@@ -317,9 +317,13 @@ def nearest_term(c: Constraints) -> Term | None:
         return None
     q = normalize(c.question)
     ask = _INTERROGATIVE.search(q)
-    end = ask.start() if ask else len(q)
-    before = [t for t in focus if q.find(normalize(t.word)) < end]
-    return before[-1] if before else focus[0]
+    if ask is None:
+        return None
+    stop = min((q.find(mark, ask.end()) for mark in "，,；;？?。" if q.find(mark, ask.end()) >= 0), default=len(q))
+    if any(normalize(t.word) in q[ask.end():stop] for t in c.terms):
+        return None  # "建成了多少个乡村振兴齐鲁样板村": the quantity is named after the interrogative
+    before = [t for t in focus if q.find(normalize(t.word)) < ask.start()]
+    return before[-1] if before else None
 
 
 # "平均每月能拿多少钱", "人均可支配收入": an average is asked; a total is another quantity, so the clause

@@ -148,6 +148,10 @@ def test_the_word_next_to_the_interrogative_tells_sibling_lines_apart():
     funds = _passage(MOHRSS_FUNDS)
     assert "66122" in _answer("2022年三项社会保险基金支出合计多少？", funds, idf={"支出": 0.3, "社会保险": 2.0, "基金": 1.1})
     assert "71583" in _answer("2022年三项社会保险基金收入合计多少？", funds, idf={"收入": 0.3, "社会保险": 2.0, "基金": 1.1})
+    # a quantity named after the interrogative is what is asked; the shared verb before it picks nothing
+    villages = _passage("累计建成和美乡村示范村92个，乡村振兴齐鲁样板村25个，获“全国村庄清洁行动先进县”称号。")
+    assert "25个" in _answer("全区累计建成了多少个乡村振兴齐鲁样板村？", villages,
+                            idf={"累计": 1.1, "建成": 0.9, "乡村": 0.9, "振兴": 1.0, "齐鲁": 2.2, "样板": 2.6})
 
 
 def test_a_per_month_figure_is_not_answered_by_a_total():
