@@ -240,8 +240,9 @@ class Answerer:
             # "和哪几家机构签了协议？" answered with one of the three: the enumeration is quoted instead (an
             # answer that lists as many items of its own is kept: it may list them from another passage)
             clause = stating_clause()
-            # the list in the comma clause that names the asked thing, when the sentence holds several
-            items = (enumeration(clause.focus) or enumeration(clause.text)) if clause is not None else []
+            # the list in the comma clause that names the asked thing (a sentence may hold several, or a run of
+            # actions "讲话精神、积极主动融入…" that lists nothing asked)
+            items = enumeration(clause.focus or clause.text) if clause is not None else []
             said = normalize(" ".join(s.text for s in supported))
             named = sum(normalize(item) in said for item in items)
             answered = " ".join(s.text for s in supported)

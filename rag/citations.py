@@ -188,7 +188,9 @@ def _haystack(passage: Passage) -> str:
 def _number_in(number: str, haystack: str) -> bool:
     """Whole-number match: 30.24 matches 30.24亿元 but 2 does not match 2375 and 0.5 not 10.5."""
     number = number.replace(",", "")
-    pattern = rf"(?<![\d.]){re.escape(number)}(?![\d])"
+    # a bare 10 is not the 10万 of "并处十万元罚款": a figure's magnitude is part of it
+    tail = r"(?![\d])" if number.endswith(("万", "亿")) else r"(?![\d万亿])"
+    pattern = rf"(?<![\d.]){re.escape(number)}{tail}"
     if re.search(pattern, haystack):
         return True
     if number.endswith("%"):  # "29.2%" in the answer, "增长29.2个百分点" or "29.2 %" in the passage

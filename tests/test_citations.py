@@ -72,3 +72,11 @@ def test_a_table_row_supports_figures_in_its_declared_unit():
     checked = check_answer("办公设备购置决算13.58万元，津贴补贴1238.58万元。[1]", [passage])
     assert checked.sentences[0].supported and not checked.flagged
     assert check_answer("办公设备购置决算13.58亿元。[1]", [passage]).flagged  # the magnitude still counts
+
+
+def test_a_bare_figure_is_not_the_same_figure_in_ten_thousands():
+    # 北京市机动车停车条例: the only 10 in the article is 十万元; "10元" is a figure the article never states
+    fine = Passage(Chunk("p3", "违反规定，未按照规定程序调整居住小区停车收费价格的，由住房城乡建设部门责令限期改正，并处十万元罚款。",
+                         Origin("北京市机动车停车条例.md", (), None)), 1.0, 1)
+    assert not check_answer("居住小区停车位的月租费最高不得超过10元。[1]", [fine], repair=False).citations[0].supported
+    assert check_answer("未按规定程序调整收费价格的，并处10万元罚款。[1]", [fine], repair=False).citations[0].supported
