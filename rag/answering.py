@@ -154,6 +154,7 @@ class Answerer:
 
         cited_pool = checked.pool if llm == "extractive" else checked.pool[: self.settings.llm_passages]
         answer = self._finish(raw, llm, notice, base, cited_pool, checked)
+        answer.model_reply = raw if llm != "extractive" else ""
         timings["total"] = _ms(started)
         yield AnswerEvent("done", answer=answer)
 

@@ -160,6 +160,7 @@ class Answer:
     standalone_question: str = ""
     llm: str = ""
     notice: str = ""  # e.g. "LLM unreachable: extractive answer" — shown to users, not hidden
+    model_reply: str = ""  # the LLM's reply before the checks: what was changed, and why, can be audited
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -172,5 +173,6 @@ class Answer:
             "passages": [p.to_json() for p in self.passages],
             "llm": self.llm,
             "notice": self.notice,
+            "model_reply": self.model_reply,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }

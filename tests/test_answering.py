@@ -103,6 +103,7 @@ def test_a_list_from_another_clause_of_the_sentence_is_replaced_by_the_asked_one
         answer = _answerer(demo_service, server.base_url).ask("长清有哪些农产品被纳入全国名特优新农产品名录？")
     assert "张夏御杏" in answer.text and "马山鲜鸡蛋" in answer.text and "长清茶" not in answer.text
     assert "列出的各项" in answer.notice and all(c.supported for c in answer.citations)
+    assert answer.model_reply.startswith("长清茶") and answer.to_json()["model_reply"] == answer.model_reply
 
 
 def test_a_share_is_not_a_growth_rate(demo_service):
