@@ -225,6 +225,12 @@ class Answerer:
             said = {n for s in supported for n, _ in figure_kinds(s.text)} - question_figures(c)
             if clause is not None and said and not said & {n for n, _ in figure_kinds(clause.focus or clause.text)}:
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
+        if not c.parts and supported and asks_for_figure(c) and not (
+                {n for s in supported for n, _ in figure_kinds(s.text)} - question_figures(c)):
+            # "哪天启动的？" answered "首次登陆巴西…": no figure at all where one (a date, a count) was asked
+            clause = stating_clause()
+            if clause is not None:
+                return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
         if not c.parts and supported and not answer_states_kind(c, " ".join(s.text for s in supported)):
             # The model quoted another figure of the right passage (the amount for a rate, the target
             # for the result): answer with the sentence that states the asked quantity, if there is one.

@@ -103,6 +103,8 @@ def check_answer(answer: str, passages: list[Passage], question: str = "", repai
         check = SentenceCheck(text=body, markers=valid, invalid_markers=invalid)
         if repair:
             check.markers, check.repaired = _attribute(body, numbers, valid, haystacks, passage_grams)
+            if not check.markers and not numbers:
+                check.markers, check.repaired = _attribute_by_names(body, question, haystacks, passage_grams)
         if check.markers:
             pool = "".join(haystacks[m] for m in check.markers)
             check.missing_numbers = [n for n in numbers if not _number_in(n, pool)]
@@ -142,6 +144,40 @@ def _attribute(
     if best is not None and overlap[best] >= MIN_REPAIR_OVERLAP and cited_best < MIN_REPAIR_OVERLAP:
         return [best], True  # uncited, or cited to a passage that does not say it
     return markers, False
+
+
+_MIN_NEW_RUN = 3  # characters: a name (王士强), a place, a title
+
+
+def _attribute_by_names(body: str, question: str, haystacks: dict[int, str],
+                        passage_grams: dict[int, set[str]]) -> tuple[list[int], bool]:
+    """An uncited sentence without figures that says what the question did not ("…是由王士强作的"): cited
+    to the one passage holding the longest run (≥ 3 characters) of its words that the question lacks."""
+    text = normalize_for_match(body)
+    asked = normalize_for_match(question)
+    best_run, holders = 0, []
+    for i, hay in haystacks.items():
+        run = _longest_new_run(text, asked, hay)
+        if run > best_run:
+            best_run, holders = run, [i]
+        elif run == best_run and run:
+            holders.append(i)
+    if best_run < _MIN_NEW_RUN or len(holders) != 1:
+        return [], False
+    return holders, True
+
+
+def _longest_new_run(text: str, asked: str, hay: str) -> int:
+    """Length of the longest piece of `text` found in `hay` that is not part of the question."""
+    best = 0
+    for i in range(len(text)):
+        for j in range(i + max(best + 1, _MIN_NEW_RUN), len(text) + 1):
+            piece = text[i:j]
+            if piece not in hay:
+                break
+            if piece not in asked and not any(piece[k : k + 2] in asked for k in range(len(piece) - 1)):
+                best = j - i
+    return best
 
 
 def _covering_passages(numbers: list[str], haystacks: dict[int, str], shared: dict[int, int]) -> list[int]:

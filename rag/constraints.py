@@ -424,7 +424,10 @@ def near_miss(c: Constraints, haystack: str) -> str:
     Returns "调查失业率" (what the text states instead), or "" when there is no such contrast."""
     q = normalize(c.question)
     words = [t.word for t in c.terms]
-    for qualifier, head in zip(words, words[1:]):
+    pairs = list(zip(words, words[1:]))
+    # one word that is itself qualifier + head: 养老保险费 = 养老 + 保险费 (its sibling: 失业保险费)
+    pairs += [(w[:2], w[2:]) for w in words if len(w) >= 5 and _INDICATOR_HEAD.search(w[2:])]
+    for qualifier, head in pairs:
         if not _INDICATOR_HEAD.search(head) or qualifier + head not in q or qualifier in haystack or qualifier + head in haystack:
             continue
         if any(s in haystack for s in synonyms(qualifier)):

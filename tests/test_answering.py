@@ -106,6 +106,23 @@ def test_a_list_from_another_clause_of_the_sentence_is_replaced_by_the_asked_one
     assert answer.model_reply.startswith("长清茶") and answer.to_json()["model_reply"] == answer.model_reply
 
 
+def test_a_date_question_answered_without_any_figure_quotes_the_stating_clause(tmp_settings):
+    # 山西省人民政府网 news (shared/corpus/real): "哪天启动的？" answered "首次登陆巴西…", which states no date
+    from rag.embedders.hashing import HashingEmbedder
+
+    (tmp_settings.data_dir / "丝路行.md").write_text(
+        "# 2019年山西品牌丝路行（南美站）在巴西圣保罗正式启动\n\n"
+        "跨越千山万水，行程近两万公里，山西品牌丝路行首次登陆巴西，刷新“走出去”的最远纪录。"
+        "当地时间9月16日下午，2019年山西品牌丝路行（南美站）活动在巴西圣保罗正式启动，"
+        "并成功举办中国（山西）－巴西双向经贸投资推介会。\n", encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    with StubOpenAIServer("no_figure") as server:
+        answer = _answerer(service, server.base_url).ask("山西品牌丝路行（南美站）是哪天启动的？")
+    assert "9月16日" in answer.text and "直接引用原文" in answer.notice
+    assert answer.model_reply.startswith("山西品牌丝路行（南美站）首次登陆巴西")
+
+
 def test_a_share_is_not_a_growth_rate(demo_service):
     # "民生支出39.3亿元，占比达81%": the report says how large a share, not how much it grew
     answer = Answerer(demo_service).ask("去年民生支出比前年增长了多少？")

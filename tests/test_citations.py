@@ -80,3 +80,15 @@ def test_a_bare_figure_is_not_the_same_figure_in_ten_thousands():
                          Origin("北京市机动车停车条例.md", (), None)), 1.0, 1)
     assert not check_answer("居住小区停车位的月租费最高不得超过10元。[1]", [fine], repair=False).citations[0].supported
     assert check_answer("未按规定程序调整收费价格的，并处10万元罚款。[1]", [fine], repair=False).citations[0].supported
+
+
+def test_an_uncited_sentence_naming_a_person_is_cited_to_the_passage_that_names_them():
+    cover = Passage(Chunk("c1", "——2024年1月17日在济南市长清区第十八届\n人民代表大会第三次会议上\n济南市长清区区长 王士强",
+                          Origin("report.txt", (), 1)), 1.0, 1)
+    opening = Passage(Chunk("c2", "现在，我代表区人民政府向大会报告工作，请予审议，并请各位政协委员和其他列席同志提出意见。",
+                            Origin("report.txt", (), 1)), 0.9, 2)
+    checked = check_answer("这份长清区政府工作报告是由王士强作的。", [opening, cover], question="这份长清区政府工作报告是谁作的？")
+    assert [c.marker for c in checked.citations] == [2] and checked.sentences[0].repaired
+    # a name no passage holds stays uncited (and is flagged), whatever words it shares with the question
+    invented = check_answer("这份长清区政府工作报告是由张三丰作的。", [opening, cover], question="这份长清区政府工作报告是谁作的？")
+    assert not invented.citations and invented.flagged

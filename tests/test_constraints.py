@@ -197,3 +197,7 @@ def test_a_sibling_indicator_is_a_near_miss_not_an_answer():
     # a paraphrase is not a near miss: 城镇居民 asked, 城乡居民 written, and no statistic's head differs
     report = normalize("城乡居民人均可支配收入分别增长5.2%")
     assert near_miss(parse_constraints("长清城镇居民人均可支配收入去年达到多少？"), report) == ""
+    # one word that is qualifier + head (养老保险费): 失业保险费 is its sibling (失业保险条例 第六条)
+    pension = parse_constraints("社会保险法规定职工个人缴纳基本养老保险费的比例是本人工资的百分之几？")
+    assert near_miss(pension, normalize("城镇企业事业单位职工按照本人工资的1%缴纳失业保险费。")) == "失业保险费"
+    assert near_miss(pension, normalize("职工应当按照国家规定的本人工资的比例缴纳基本养老保险费，记入个人账户。")) == ""
