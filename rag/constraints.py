@@ -205,6 +205,10 @@ _CONTACT_ASK = re.compile(r"(?:电话|热线|号码|联系方式)[^，,。？?]{
 _PHONE = re.compile(r"(?<![\d.])(?:[（(]?0\d{2,3}[)）]?[-－—]?\d{7,8}|400[-－]?\d{3}[-－]?\d{4}|1[3-9]\d{9}|(?:(?<=热线)|(?<=拨打)|(?<=电话)|(?<=电话：))123\d{2})(?![\d.%])")
 
 
+DATE_KINDS = frozenset({"日", "月", "年"})
+_DATE_ASK = re.compile(r"哪一?天|哪一?日|何时|什么时[候间]|几月几[日号]|哪年哪月|日期是")
+
+
 def expected_kinds(question: str) -> frozenset[str]:
     """The kind of figure the question asks for: a rate (%), an amount of money, or a count with its
     classifier — from the unit after 多少 ("多少亿元"), a change asked as 增长多少, or the asked noun
@@ -212,6 +216,8 @@ def expected_kinds(question: str) -> frozenset[str]:
     kinds: set[str] = set()
     if _CONTACT_ASK.search(question):
         return frozenset({"phone"})  # "可以打哪个电话咨询？": a telephone number, not a count
+    if _DATE_ASK.search(question):
+        return DATE_KINDS  # "哪一天作的？": a date (or its month or year), not a count or an amount
     unit = _UNIT_ASK.search(question)
     noun = _ASKED_NOUN.search(question) or _NOUN_AFTER_ASK.search(question)
     if "百分点" in question or "百分之" in question:

@@ -225,3 +225,13 @@ def test_the_bracket_that_holds_the_askers_case_answers():
     found = _answer("公司和我签了两年期的劳动合同，试用期最长能约定多久？", _passage(PROBATION_CAP), _passage(PROBATION),
                     idf={"试用期": 3.7, "最长": 3.1, "约定": 1.7, "劳动合同": 3.3, "公司": 1.9})
     assert "二个月" in found
+
+
+def test_a_date_question_is_answered_by_a_date_not_by_any_figure():
+    # 长清区政府工作报告: the cover line dates the report; a sentence with 政府 and counts does not answer
+    assert expected_kinds("这份政府工作报告是在哪一天作的？") == {"日", "月", "年"}
+    bonds = _passage("谋划新增国债项目27个，总投资49.2亿元，储备政府专项债项目31个，总投资309.6亿元。")
+    assert _answer("这份政府工作报告是在哪一天作的？", bonds, idf={"政府": 0.35}) == ""
+    launch = _passage("当地时间9月16日下午，2019年山西品牌丝路行（南美站）活动在巴西圣保罗正式启动。")
+    clause = best_clause(parse_constraints("山西品牌丝路行（南美站）是哪天启动的？"), [launch], {})
+    assert clause is not None and "9月16日" in clause.text
