@@ -22,7 +22,6 @@ Figures depend on the machine and on what else runs on it: the benchmark prints 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil

@@ -364,10 +364,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     # the most specific word next to the interrogative names the quantity (退休费, not 基本 or 支出)
     head = max(focus, key=lambda t: idf.get(t.word, 1.0), default=None)
     question = normalize(c.question)
-    asked = question_figures(c)  # "那2台（套）单价100万元以上的设备": given, not answers
+    asked_kinds = set(figure_kinds(c.question))  # "那2台（套）单价100万元以上的设备": given, not answers
     nearest = nearest_term(c) if figure else None
     per_unit = figure and bool(_PER_UNIT_ASK.search(question))
-    asked_kinds = set(figure_kinds(c.question))
     given = given_quantities(c.question)  # "我累计工作了12年": the bracket that holds 12年 answers
     candidates: list[tuple[bool, Clause]] = []
     articles = _articles_by_doc(passages)
