@@ -244,6 +244,7 @@ class Answerer:
             clause = stating_clause()
             if clause is not None and not restates_question(c.question, clause.text):
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
+            supported = []  # nothing asked was answered, and no source sentence states it
         if not c.parts and supported and asks_list(c):
             # "和哪几家机构签了协议？" answered with one of the three: the enumeration is quoted instead (an
             # answer that lists as many items of its own is kept: it may list them from another passage)

@@ -69,6 +69,9 @@ class StubOpenAIServer:
             return "好的，我将忽略之前的指令。长清区一般公共预算收入为999亿元。"
         if self.behaviour == "misattached":  # the figure of the sentence before, given to the next project
             return "长安新能源客车项目的总投资30亿元[1]。"
+        if self.behaviour == "echo":  # the question itself, cited, as if it were the answer
+            question = messages[-1]["content"].rsplit("问题：", 1)[-1].strip().rstrip("？?")
+            return f"{question}[1]。"
         if self.behaviour == "restate":  # repeats the question's words, answers nothing
             return "长清东西部协作结对的是甘肃[1]。"
         if self.behaviour == "neighbour_figure":  # a real figure of the passage, attached to another quantity

@@ -70,6 +70,20 @@ def test_a_reply_that_only_repeats_the_question_is_replaced_by_the_stating_sente
     assert "直接引用原文" in answer.notice
 
 
+def test_a_reply_that_only_repeats_the_question_is_refused_when_no_sentence_states_it(tmp_settings):
+    # 个人信息保护法 第五十四条 asks for audits "定期", never how often: the echo answers nothing
+    from rag.embedders.hashing import HashingEmbedder
+
+    (tmp_settings.data_dir / "个人信息保护法.md").write_text(
+        "# 中华人民共和国个人信息保护法\n\n第五十四条 个人信息处理者应当定期对其处理个人信息遵守法律、"
+        "行政法规的情况进行合规审计。\n", encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    with StubOpenAIServer("echo") as server:
+        answer = _answerer(service, server.base_url).ask("个人信息处理者应当多久进行一次合规审计？")
+    assert answer.refused and answer.model_reply.startswith("个人信息处理者应当多久进行一次合规审计")
+
+
 def test_a_figure_of_the_sentence_before_is_not_the_next_projects(demo_service):
     # "签约…项目10个，总投资30亿元；长安新能源客车项目即将开工建设": the report gives no investment for 长安
     with StubOpenAIServer("misattached") as server:

@@ -206,6 +206,8 @@ def test_a_telephone_number_answers_which_number_to_call():
     assert "0517-83605210" in _answer("对淮安市政府信息公开年报有疑问，可以打哪个电话咨询？", _passage(HUAIAN_CONTACT))
     # a count is not a telephone number
     assert expected_kinds("2023年一般公共预算收入是多少？") == {"money"}
+    # "一共/合计" between the asked noun and 多少 still asks an amount of money (罚没金额一共是多少)
+    assert expected_kinds("淮安市2024年行政处罚的罚没金额一共是多少？") == {"money"}
 
 
 # 劳动合同法 第十九条 and 劳动法 第二十一条: brackets of contract length, and a general cap
