@@ -179,9 +179,10 @@ def _idf(c: Constraints, index: LoadedIndex) -> dict[str, float]:
 
 
 def source_mentions_topic(c: Constraints, passage: Passage, idf: dict[str, float],
-                          pool: list[Passage] = ()) -> tuple[bool, list[str]]:
-    """The cited passage names the asked topic, itself or through the articles of `pool` it cites by number."""
-    cited = cited_words(passage.text, _articles_by_doc(list(pool)).get(passage.chunk.origin.doc, {})) if pool else ""
+                          articles: dict[str, dict[str, str]] | None = None) -> tuple[bool, list[str]]:
+    """The cited passage names the asked topic, itself or through the articles it cites by number
+    (`articles`: `articles_by_doc` of the passages at hand)."""
+    cited = cited_words(passage.text, articles.get(passage.chunk.origin.doc, {})) if articles else ""
     share, missing = topic_coverage(c, normalize(passage.chunk.check_text + cited), idf)
     return share >= TOPIC_MIN, missing
 
@@ -271,7 +272,7 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                         sentence=heading + lead + normalize(sentence.group()))
 
 
-def _articles_by_doc(passages: list[Passage]) -> dict[str, dict[str, str]]:
+def articles_by_doc(passages: list[Passage]) -> dict[str, dict[str, str]]:
     """Article number → text, per document, for the articles that open in these passages."""
     out: dict[str, dict[str, str]] = {}
     for p in passages:
@@ -369,7 +370,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     per_unit = figure and bool(_PER_UNIT_ASK.search(question))
     given = given_quantities(c.question)  # "我累计工作了12年": the bracket that holds 12年 answers
     candidates: list[tuple[bool, Clause]] = []
-    articles = _articles_by_doc(passages)
+    articles = articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section

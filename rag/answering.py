@@ -16,18 +16,19 @@ from rag.citations import check_answer
 from rag.errors import LLMError, QueryError, RagError
 from rag.extractive import best_sentences, format_extract
 from rag.answerability import (
-    question_figures,
-    asks_list,
-    enumeration,
     TOPIC_MIN,
     Gate,
     answer_states_kind,
+    articles_by_doc,
     asks_for_figure,
+    asks_list,
     best_clause,
     clause_sentence,
+    enumeration,
     extractive_answer,
     figure_attached,
     gate,
+    question_figures,
     restates_question,
     source_mentions_topic,
 )
@@ -196,10 +197,11 @@ class Answerer:
         if is_refusal(raw):
             return Answer(text=REFUSAL, refused=True, llm=llm, notice=notice, **base)
         answer = check_answer(raw, pool, question=base["standalone_question"])
+        articles = articles_by_doc(pool)  # what the pool's articles say, for passages that cite them by number
         for sentence in answer.sentences:
             if sentence.is_claim and sentence.supported:
                 cited = [pool[m - 1] for m in sentence.markers]
-                mentions = [source_mentions_topic(c, p, checked.idf, pool) for p in cited]
+                mentions = [source_mentions_topic(c, p, checked.idf, articles) for p in cited]
                 if not any(ok for ok, _ in mentions):
                     sentence.missing_topic = mentions[0][1] or ["问题所问的指标"]
                 elif c.expects and not c.parts and c.expects != DATE_KINDS:  # a date belongs to an event,
@@ -220,17 +222,12 @@ class Answerer:
 
         if not c.parts and supported and asks_for_figure(c):
             # A small model often takes a neighbouring figure of the same passage (the fund's 30亿 for
-            # its 10亿, another count for this one). The sentence that states the asked quantity is the
-            # authority: when the answer shares no figure with it, the answer quotes that sentence.
+            # its 10亿, another count for this one), or gives none ("哪天启动的？" → "首次登陆巴西…"). The
+            # sentence that states the asked quantity is the authority: when the answer shares no figure
+            # with it, or has none, the answer quotes that sentence.
             clause = stating_clause()
             said = {n for s in supported for n, _ in figure_kinds(s.text)} - question_figures(c)
-            if clause is not None and said and not said & {n for n, _ in figure_kinds(clause.focus or clause.text)}:
-                return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
-        if not c.parts and supported and asks_for_figure(c) and not (
-                {n for s in supported for n, _ in figure_kinds(s.text)} - question_figures(c)):
-            # "哪天启动的？" answered "首次登陆巴西…": no figure at all where one (a date, a count) was asked
-            clause = stating_clause()
-            if clause is not None:
+            if clause is not None and not said & {n for n, _ in figure_kinds(clause.focus or clause.text)}:
                 return self._rebuilt(clause_sentence(clause), llm, notice, base, pool, "回答改为直接引用原文中对应的句子。")
         if not c.parts and supported and not answer_states_kind(c, " ".join(s.text for s in supported)):
             # The model quoted another figure of the right passage (the amount for a rate, the target
@@ -252,9 +249,8 @@ class Answerer:
             # the list in the comma clause that names the asked thing (a sentence may hold several, or a run of
             # actions "讲话精神、积极主动融入…" that lists nothing asked)
             items = enumeration(clause.focus or clause.text) if clause is not None else []
-            said = normalize(" ".join(s.text for s in supported))
-            named = sum(normalize(item) in said for item in items)
             answered = " ".join(s.text for s in supported)
+            named = sum(normalize(item) in normalize(answered) for item in items)
             # the answer's own list counts when it speaks of the asked thing as well as the stating clause does
             # (巴西、乌拉圭、阿根廷 of "南美站活动将在…举行"), not when it lists something else (长清茶… 种植面积)
             own = enumeration(answered) if clause is not None and (
@@ -290,8 +286,7 @@ class Answerer:
         if text != answer.text:
             answer = check_answer(text, pool, question=base["standalone_question"], repair=False)
         flagged = [s.text for s in answer.flagged]
-        cited = [pool[m - 1].text for m in sorted({int(m) for m in re.findall(r"\[(\d+)\]", answer.text)})
-                 if 0 < m <= len(pool)]
+        cited = [citation.passage.text for citation in answer.citations]
         for citation in answer.citations:
             citation.sentences = [figures_as_written(x, cited) for x in citation.sentences]
         return Answer(text=figures_as_written(answer.text, cited), refused=False, citations=answer.citations,

@@ -14,6 +14,16 @@ from rag.service import RagService
 QUESTION = "2023年长清区一般公共预算收入完成了多少？"
 
 
+def _service_over(tmp_settings, name: str, text: str) -> RagService:
+    """A service over one document written to the data folder (hashing embedder: plumbing, not quality)."""
+    from rag.embedders.hashing import HashingEmbedder
+
+    (tmp_settings.data_dir / name).write_text(text, encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    return service
+
+
 def _answerer(service, base_url: str, **overrides) -> Answerer:
     settings = service.settings.model_copy(update={"llm": "openai", "openai_base_url": base_url, **overrides})
     service.settings = settings
@@ -72,13 +82,9 @@ def test_a_reply_that_only_repeats_the_question_is_replaced_by_the_stating_sente
 
 def test_a_reply_that_only_repeats_the_question_is_refused_when_no_sentence_states_it(tmp_settings):
     # 个人信息保护法 第五十四条 asks for audits "定期", never how often: the echo answers nothing
-    from rag.embedders.hashing import HashingEmbedder
-
-    (tmp_settings.data_dir / "个人信息保护法.md").write_text(
-        "# 中华人民共和国个人信息保护法\n\n第五十四条 个人信息处理者应当定期对其处理个人信息遵守法律、"
-        "行政法规的情况进行合规审计。\n", encoding="utf-8")
-    service = RagService(tmp_settings, HashingEmbedder())
-    service.ensure_index()
+    service = _service_over(tmp_settings, "个人信息保护法.md",
+                            "# 中华人民共和国个人信息保护法\n\n第五十四条 个人信息处理者应当定期对其处理个人信息遵守法律、"
+                            "行政法规的情况进行合规审计。\n")
     with StubOpenAIServer("echo") as server:
         answer = _answerer(service, server.base_url).ask("个人信息处理者应当多久进行一次合规审计？")
     assert answer.refused and answer.model_reply.startswith("个人信息处理者应当多久进行一次合规审计")
@@ -122,15 +128,11 @@ def test_a_list_from_another_clause_of_the_sentence_is_replaced_by_the_asked_one
 
 def test_a_date_question_answered_without_any_figure_quotes_the_stating_clause(tmp_settings):
     # 山西省人民政府网 news (shared/corpus/real): "哪天启动的？" answered "首次登陆巴西…", which states no date
-    from rag.embedders.hashing import HashingEmbedder
-
-    (tmp_settings.data_dir / "丝路行.md").write_text(
-        "# 2019年山西品牌丝路行（南美站）在巴西圣保罗正式启动\n\n"
-        "跨越千山万水，行程近两万公里，山西品牌丝路行首次登陆巴西，刷新“走出去”的最远纪录。"
-        "当地时间9月16日下午，2019年山西品牌丝路行（南美站）活动在巴西圣保罗正式启动，"
-        "并成功举办中国（山西）－巴西双向经贸投资推介会。\n", encoding="utf-8")
-    service = RagService(tmp_settings, HashingEmbedder())
-    service.ensure_index()
+    service = _service_over(tmp_settings, "丝路行.md",
+                            "# 2019年山西品牌丝路行（南美站）在巴西圣保罗正式启动\n\n"
+                            "跨越千山万水，行程近两万公里，山西品牌丝路行首次登陆巴西，刷新“走出去”的最远纪录。"
+                            "当地时间9月16日下午，2019年山西品牌丝路行（南美站）活动在巴西圣保罗正式启动，"
+                            "并成功举办中国（山西）－巴西双向经贸投资推介会。\n")
     with StubOpenAIServer("no_figure") as server:
         answer = _answerer(service, server.base_url).ask("山西品牌丝路行（南美站）是哪天启动的？")
     assert "9月16日" in answer.text and "直接引用原文" in answer.notice
@@ -270,12 +272,7 @@ def test_a_neighbouring_figure_of_the_right_passage_is_replaced_by_the_stated_on
 
 def _extractive_over(tmp_settings, name: str, text: str) -> Answerer:
     """An extractive answerer over one document (hashing embedder: plumbing, not quality)."""
-    from rag.embedders.hashing import HashingEmbedder
-
-    (tmp_settings.data_dir / name).write_text(text, encoding="utf-8")
-    service = RagService(tmp_settings, HashingEmbedder())
-    service.ensure_index()
-    return Answerer(service)
+    return Answerer(_service_over(tmp_settings, name, text))
 
 
 def test_a_which_ones_question_is_answered_by_the_enumeration(tmp_settings):

@@ -10,6 +10,18 @@ from rag.time_scope import OUT_OF_SCOPE_FACTOR, parse_time_scope, scope_factors
 from rag.tokenizer import tokenize
 
 
+def _service_over(tmp_settings, documents: dict[str, str]):
+    """A service over these documents (name → text) in the data folder; hashing embedder: plumbing, not quality."""
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.service import RagService
+
+    for name, text in documents.items():
+        (tmp_settings.data_dir / name).write_text(text, encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    return service
+
+
 def test_tokens_keep_numbers_whole_and_drop_question_words():
     tokens = tokenize("2023年一般公共预算收入是多少？完成30.24亿元、增长29.2%")
     assert {"2023", "预算", "收入", "30.24", "29.2%"} <= set(tokens)
@@ -124,14 +136,9 @@ PROPERTY_MAJORITY = ("第十二条 业主大会会议可以采用集体讨论的
 def test_a_question_asking_a_number_gets_the_passage_stating_it_first(tmp_settings):
     # 物业管理条例: the article that lists what the owners decide names every word of the question; the
     # one that answers it cites that article by number, so its score is lent to just below it
-    from rag.embedders.hashing import HashingEmbedder
-    from rag.service import RagService
-
-    (tmp_settings.data_dir / "物业管理条例(2018-03-19).md").write_text(
-        f"# 物业管理条例\n\n{PROPERTY_DECIDES}\n\n{PROPERTY_MAJORITY}\n", encoding="utf-8")
+    service = _service_over(tmp_settings, {
+        "物业管理条例(2018-03-19).md": f"# 物业管理条例\n\n{PROPERTY_DECIDES}\n\n{PROPERTY_MAJORITY}\n"})
     question = "依照国务院《物业管理条例》，业主大会决定筹集和使用专项维修资金，需要多少业主同意？"
-    service = RagService(tmp_settings, HashingEmbedder())
-    service.ensure_index()
     assert "2/3以上" in service.search(question, k=1)[0].chunk.text
     plain = HybridRetriever(service.snapshot(), service.embedder, FusionWeights(shape=False))
     assert plain.search(question, k=1)[0].chunk.text.startswith("第十一条")
@@ -155,15 +162,9 @@ LEAVE_MEASURES = (
 
 
 def test_each_part_of_a_two_part_question_reaches_the_top(tmp_settings):
-    from rag.embedders.hashing import HashingEmbedder
-    from rag.service import RagService
-
-    (tmp_settings.data_dir / "职工带薪年休假条例(2007-12-14).md").write_text(
-        f"# 职工带薪年休假条例\n\n{LEAVE_RULE}\n", encoding="utf-8")
-    (tmp_settings.data_dir / "企业职工带薪年休假实施办法(2008-07-17).md").write_text(
-        f"# 企业职工带薪年休假实施办法\n\n{LEAVE_MEASURES}\n", encoding="utf-8")
-    service = RagService(tmp_settings, HashingEmbedder())
-    service.ensure_index()
+    service = _service_over(tmp_settings, {
+        "职工带薪年休假条例(2007-12-14).md": f"# 职工带薪年休假条例\n\n{LEAVE_RULE}\n",
+        "企业职工带薪年休假实施办法(2008-07-17).md": f"# 企业职工带薪年休假实施办法\n\n{LEAVE_MEASURES}\n"})
     question = "我累计工作了12年，每年能休几天年假？如果单位安排不了让我休，应休未休的天数怎么补偿？"
     evidence = ("已满10年不满20年的，年休假10天", "按照该职工日工资收入的300%支付年休假工资报酬")
 
@@ -179,15 +180,10 @@ def test_each_part_of_a_two_part_question_reaches_the_top(tmp_settings):
 def test_the_passage_that_writes_the_questions_phrases_leads_among_close_candidates(tmp_settings):
     # 道路交通安全违法行为记分管理办法(2021-12-17).md: fused ranks put the article on further points a hair
     # ahead of the one that states the case asked ("累积记分满12分的，应当参加为期七天的…学习")
-    from rag.embedders.hashing import HashingEmbedder
-    from rag.service import RagService
-
-    (tmp_settings.data_dir / "道路交通安全违法行为记分管理办法(2021-12-17).md").write_text(
+    service = _service_over(tmp_settings, {"道路交通安全违法行为记分管理办法(2021-12-17).md": (
         "# 道路交通安全违法行为记分管理办法\n\n第十八条 机动车驾驶人在一个记分周期内累积记分满12分的，应当参加为期七天的"
         "道路交通安全法律、法规和相关知识学习。\n\n机动车驾驶人在一个记分周期内参加满分教育的次数每增加一次或者累积记分"
-        "每增加12分，道路交通安全法律、法规和相关知识的学习时间增加七天，每次满分学习的天数最多六十天。\n", encoding="utf-8")
-    service = RagService(tmp_settings, HashingEmbedder())
-    service.ensure_index()
+        "每增加12分，道路交通安全法律、法规和相关知识的学习时间增加七天，每次满分学习的天数最多六十天。\n")})
     retriever = service.retriever()
     rows = {c.text.startswith("第十八条"): row for row, c in enumerate(retriever.index.chunks)}
     fused = {rows[False]: 0.1057, rows[True]: 0.1037}
@@ -197,14 +193,9 @@ def test_the_passage_that_writes_the_questions_phrases_leads_among_close_candida
 
 def test_a_spoken_time_of_day_finds_the_article_that_writes_it_in_24_hours(tmp_settings):
     # 未成年人保护法(2020-10-17).md: "晚上十点" is written 二十二时 in the article
-    from rag.embedders.hashing import HashingEmbedder
-    from rag.service import RagService
-
-    (tmp_settings.data_dir / "未成年人保护法(2020-10-17).md").write_text(
+    service = _service_over(tmp_settings, {"未成年人保护法(2020-10-17).md": (
         "# 中华人民共和国未成年人保护法\n\n第七十五条 网络游戏经依法审批后方可运营。\n\n国家建立统一的未成年人网络游戏"
         "电子身份认证系统。网络游戏服务提供者应当要求未成年人以真实身份信息注册并登录网络游戏。\n\n"
-        "网络游戏服务提供者不得在每日二十二时至次日八时向未成年人提供网络游戏服务。\n", encoding="utf-8")
-    service = RagService(tmp_settings, HashingEmbedder())
-    service.ensure_index()
+        "网络游戏服务提供者不得在每日二十二时至次日八时向未成年人提供网络游戏服务。\n")})
     top = service.search("孩子晚上十点以后还能玩网络游戏吗？", k=1)[0]
     assert "二十二时" in top.chunk.text

@@ -113,12 +113,13 @@ def ensure_local_model(name_or_path: str, models_dir: Path, weights: str = "ship
 
 
 def _ensure_q8_0(spec: LocalModelSpec, shipped: Path) -> Path:
-    """The shipped Q4_K_M weights re-packed once as Q8_0, next to the shipped file.
+    """The shipped weights re-packed once as Q8_0, next to the shipped file.
 
-    Why: on a 2-core AVX2 CPU prompt processing (most of the first-token time) ran 140 → 170 tokens/s
-    with 8-bit blocks (scripts/bench_local_llm.py). Q8_0 holds every value of the shipped Q5_0/Q4_K/Q6_K blocks almost exactly, so the
-    answers are those of the shipped model; the file is 1.4x larger. The marker names the source's
-    sha256, so a changed source is re-packed, and the write is atomic like the assembly.
+    Why: on a 2-core AVX2 CPU prompt processing (most of the first-token time) ran 145 → 179 tokens/s
+    with 8-bit blocks (300-token prompt, README "Models"). Q8_0 holds every value of the shipped
+    Q5_0/Q4_K/Q6_K blocks almost exactly, so the answers are those of the shipped model; the file is 1.4x
+    larger. The marker names the source's sha256, so a changed source is re-packed, and the write is
+    atomic like the assembly.
     """
     final = shipped.with_name(f"{spec.name}.q8_0.gguf")
     stamp = f"{spec.sha256}:q8_0"
