@@ -44,6 +44,7 @@ from rag.textnorm import figures_as_written, normalize_for_match
 from rag.tokenizer import question_words
 
 MAX_QUESTION_CHARS = 1000
+QUOTED_LABEL = "摘录原文（所问数字直接引自文件，不经大模型）"
 _FOLLOW_UP_STARTS = ("那", "还有", "另外", "其中", "它", "其", "这", "该", "同样", "再", "and ", "what about")
 
 History = list[tuple[str, str]]
@@ -149,20 +150,27 @@ class Answerer:
                                                    notice=notice, **base))
             return
 
+        # a figure is quoted from the clause that states it: exact, and at once (RAG_QUOTE_FIGURES)
+        quoted = client is not None and self.settings.quotes_figures() and asks_for_figure(checked.constraints)
         t0 = time.perf_counter()
-        raw, llm, notice = yield from self._generate(client, standalone, checked, timings, started)
+        raw, llm, notice = yield from self._generate(None if quoted else client, standalone, checked, timings,
+                                                     started, quoted)
         timings["generation"] = _ms(t0)
 
         cited_pool = checked.pool if llm == "extractive" else checked.pool[: self.settings.llm_passages]
         answer = self._finish(raw, llm, notice, base, cited_pool, checked)
+        if quoted:
+            answer.llm = QUOTED_LABEL
         answer.model_reply = raw if llm != "extractive" else ""
         timings["total"] = _ms(started)
         yield AnswerEvent("done", answer=answer)
 
     def _generate(
-        self, client: ChatClient | None, question: str, checked: Gate, timings: dict[str, float], started: float
+        self, client: ChatClient | None, question: str, checked: Gate, timings: dict[str, float], started: float,
+        quoted: bool = False,
     ) -> Generator[AnswerEvent, None, tuple[str, str, str]]:
-        """Stream the LLM's reply; on any LLM failure fall back to an extractive answer that says so.
+        """Stream the LLM's reply; on any LLM failure fall back to an extractive answer that says so
+        (`quoted`: the extractive answer was chosen, not a fallback).
 
         Returns (raw reply, who answered, notice for the user)."""
         notice = ""
@@ -180,7 +188,7 @@ class Answerer:
             except LLMError as exc:
                 notice = f"大模型不可用（{exc}），以下答案直接摘录自文件原文。"
                 yield AnswerEvent("status", text=notice)
-        elif self._use_llm:
+        elif self._use_llm and not quoted:
             notice = f"大模型不可用（{self._client_error}），以下答案直接摘录自文件原文。"
         raw = extractive_answer(checked)
         if not raw:
