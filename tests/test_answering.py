@@ -6,7 +6,7 @@ import time
 import pytest
 
 from openai_stub import StubOpenAIServer
-from rag.answering import Answerer, condense_by_rule, keeps_the_thread, looks_like_follow_up
+from rag.answering import QUOTED_LABEL, Answerer, condense_by_rule, keeps_the_thread, looks_like_follow_up
 from rag.errors import QueryError
 from rag.prompting import REFUSAL
 from rag.service import RagService
@@ -315,3 +315,27 @@ def test_an_indicator_stated_only_for_another_year_is_refused(tmp_settings):
     assert refused.refused and "只有其他年份" in refused.notice
     assert "1814" in answerer.ask("2023年全国失业保险金月人均水平是多少？").text
     assert "297" in answerer.ask("2022年末全国领取失业保险金的有多少人？").text  # the 2022 section's own figure
+
+
+def test_a_figure_question_is_quoted_from_the_stating_clause_without_asking_the_model(demo_service):
+    """RAG_QUOTE_FIGURES: the model would take a neighbour's figure (30亿); the quote states the fund's 10亿."""
+    with StubOpenAIServer("neighbour_figure") as server:
+        answerer = _answerer(demo_service, server.base_url, quote_figures="always")
+        events = list(answerer.stream("首期生物医药产业母基金规模是多少？"))
+        asked_for_figure = len(server.requests)
+        listed = answerer.ask("长清区开展了哪些民生实事？")  # no figure asked: the model answers
+        asked_for_list = len(server.requests) - asked_for_figure
+    answer = events[-1].answer
+    assert asked_for_figure == 0 and asked_for_list == 1
+    assert [e.kind for e in events].count("token") == 1  # the whole quote at once, no stream of pieces
+    assert not answer.refused and "组建首期10亿元生物医药产业母基金" in answer.text
+    assert answer.llm == QUOTED_LABEL and answer.citations and all(c.supported for c in answer.citations)
+    assert "大模型不可用" not in answer.notice and listed.llm != QUOTED_LABEL
+
+
+def test_figures_are_quoted_with_the_local_model_and_answered_by_an_endpoint_model(tmp_settings):
+    local = tmp_settings.model_copy(update={"llm": "local"})
+    endpoint = tmp_settings.model_copy(update={"llm": "openai", "openai_base_url": "http://127.0.0.1:1/v1"})
+    assert local.quotes_figures() and not endpoint.quotes_figures()
+    assert not local.model_copy(update={"quote_figures": "never"}).quotes_figures()
+    assert endpoint.model_copy(update={"quote_figures": "always"}).quotes_figures()
