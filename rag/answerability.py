@@ -28,7 +28,7 @@ from rag.constraints import (
     topic_coverage,
 )
 from rag.ingest.tables import is_numeric, row_caption, row_cells
-from rag.answer_shape import asks_for_figure, asks_list  # noqa: F401 (answering imports them from here)
+from rag.answer_shape import asks_for_figure, asks_list, asks_sanction  # noqa: F401 (answering imports them from here)
 from rag.card import DocumentCard
 from rag.conditions import fits, given_quantities
 from rag.crossrefs import cited_words, defined_articles
@@ -370,6 +370,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     per_unit = figure and bool(_PER_UNIT_ASK.search(question))
     given = given_quantities(c.question)  # "我累计工作了12年": the bracket that holds 12年 answers
     candidates: list[tuple[bool, Clause]] = []
+    cells: set[int] = set()  # the candidates that are table cells
     articles = articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
@@ -414,6 +415,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + (0.5 if bracket else 0.0))  # the bracket for the asker's case beats a general cap
                 names = nearest is not None and term_covered(nearest.word, said) >= SYNONYM_SHARE
                 candidates.append((names, Clause(marker, unit.quote, score, focus=clause)))
+                if unit.table:
+                    cells.add(id(candidates[-1][1]))
     naming = {clause.marker for names, clause in candidates if names}
     # within a passage, the line that names the word next to the interrogative (基金支出…), not its sibling
     # (基金收入…); other passages compete as they are ("约定" is no reason to drop a law's brackets)
@@ -421,7 +424,20 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     for _, clause in candidates:
         if best is None or clause.score > best.score:
             best = clause
+    if best is not None and id(best) in cells:
+        # "行政诉讼中结果维持多少件": the cells 未经复议直接起诉·结果维持 13 and 复议后起诉·结果维持 12 of one
+        # row fit equally; the question names neither column, so neither cell is its answer: a statement that
+        # does not need the unasked column ("行政诉讼46件，其中结果维持25件") is
+        tied = [x for _, x in candidates if id(x) in cells and x.marker == best.marker and x.score >= best.score - 1e-6]
+        if len({_figures_of(x) for x in tied}) > 1:
+            others = [x for _, x in candidates if id(x) not in cells]
+            if others:
+                best = max(others, key=lambda x: x.score)
     return best
+
+
+def _figures_of(clause: Clause) -> frozenset[str]:
+    return frozenset(n for n, _ in figure_kinds(clause.focus or clause.text))
 
 
 

@@ -22,6 +22,7 @@ from rag.answerability import (
     articles_by_doc,
     asks_for_figure,
     asks_list,
+    asks_sanction,
     best_clause,
     clause_sentence,
     enumeration,
@@ -151,7 +152,10 @@ class Answerer:
             return
 
         # a figure is quoted from the clause that states it: exact, and at once (RAG_QUOTE_FIGURES)
-        quoted = client is not None and self.settings.quotes_figures() and asks_for_figure(checked.constraints)
+        # and so is a sanction: a law's fine is quoted as the law writes it, never paraphrased (a 0.5B model
+        # wrote "五百元以上二百元以下" for 二百元以上五百元以下)
+        c = checked.constraints
+        quoted = client is not None and self.settings.quotes_figures() and (asks_for_figure(c) or asks_sanction(c))
         t0 = time.perf_counter()
         raw, llm, notice = yield from self._generate(None if quoted else client, standalone, checked, timings,
                                                      started, quoted)

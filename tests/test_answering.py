@@ -339,3 +339,14 @@ def test_figures_are_quoted_with_the_local_model_and_answered_by_an_endpoint_mod
     assert local.quotes_figures() and not endpoint.quotes_figures()
     assert not local.model_copy(update={"quote_figures": "never"}).quotes_figures()
     assert endpoint.model_copy(update={"quote_figures": "always"}).quotes_figures()
+
+
+def test_a_sanction_is_quoted_as_the_law_writes_it(tmp_settings):
+    """上海市电动自行车安全管理条例: a small model wrote the fine's range backwards; the quote cannot."""
+    service = _service_over(tmp_settings, "上海市电动自行车安全管理条例.md",
+                            "# 上海市电动自行车安全管理条例\n\n第四十一条 违反本条例第二十九条第三款规定，携带电动自行车或者其蓄电池"
+                            "进入电梯轿厢的，由城管执法部门、消防救援机构按照职责分工，处二百元以上五百元以下罚款。\n")
+    with StubOpenAIServer() as server:
+        answer = _answerer(service, server.base_url, quote_figures="always").ask("把电动自行车带进电梯轿厢会怎么处罚？")
+        asked = len(server.requests)
+    assert asked == 0 and not answer.refused and "处二百元以上五百元以下罚款" in answer.text

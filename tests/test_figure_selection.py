@@ -237,3 +237,20 @@ def test_a_date_question_is_answered_by_a_date_not_by_any_figure():
     launch = _passage("当地时间9月16日下午，2019年山西品牌丝路行（南美站）活动在巴西圣保罗正式启动。")
     clause = best_clause(parse_constraints("山西品牌丝路行（南美站）是哪天启动的？"), [launch], {})
     assert clause is not None and "9月16日" in clause.text
+
+
+# 淮安 report: the table splits 行政诉讼 by 未经复议直接起诉 / 复议后起诉; the prose gives the totals
+HUAIAN_SUITS_ROW = ("四、政府信息公开行政复议、行政诉讼情况 | 行政复议·结果维持：72 | 行政复议·结果纠正：64 | "
+                    "行政诉讼·未经复议直接起诉·结果维持：13 | 行政诉讼·未经复议直接起诉·结果纠正：4 | "
+                    "行政诉讼·复议后起诉·结果维持：12 | 行政诉讼·复议后起诉·结果纠正：1")
+HUAIAN_SUITS_PROSE = ("政府信息公开行政复议351件，其中结果维持72件，结果纠正64件，其他结果178件，尚未审结37件；"
+                      "政府信息公开行政诉讼46件，其中结果维持25件，结果纠正5件，其他结果9件，尚未审结7件。")
+
+
+def test_cells_that_differ_by_a_column_the_question_does_not_name_give_way_to_the_statement():
+    row, prose = _passage(HUAIAN_SUITS_ROW, "table"), _passage(HUAIAN_SUITS_PROSE)
+    assert "25件" in _answer("淮安2024年政府信息公开行政诉讼中，结果维持有多少件？", row, prose)
+    # naming the column picks the cell
+    assert "13" in _answer("行政诉讼中未经复议直接起诉的结果维持有多少件？", row, prose)
+    # with no statement to fall back on, a cell is still better than nothing
+    assert _answer("淮安2024年政府信息公开行政诉讼中，结果维持有多少件？", row)

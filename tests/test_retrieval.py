@@ -72,6 +72,8 @@ def test_question_words_name_the_subject_not_the_scaffolding():
 
     assert question_words("2024年长清区教育支出预算是多少？") == ("长清区", "教育", "支出", "预算")
     assert question_words("今年计划的目标是什么？") == ()
+    # how long is asked, not a word the law must write (行政处罚法: "违法行为在二年内未被发现的")
+    assert "多长时间" not in question_words("行政违法行为多长时间没被发现就不再处罚？")
 
 
 def test_the_passage_that_names_what_is_asked_leads_among_close_candidates(tmp_settings):
