@@ -216,6 +216,7 @@ _SEGMENT = re.compile(r"[^；;]+[；;]?")
 _COMMA = re.compile(r"(?<=，)|(?<=,)(?!\d)")  # "1,511.89" is one number, not two clauses
 _TOTAL = re.compile(r"总计|合计")
 _CODE = re.compile(r"编码|代码|编号|序号|代号")
+_UNIT_NOTE = re.compile(r"[（(]\s*(?:金额)?单位\s*[:：][^）)]{1,8}[）)]")
 _DECLARED_UNIT = re.compile(r"单位\s*[:：]\s*([万亿千百]*[\u4e00-\u9fff%％]{1,3})")
 _ENUMERATION = re.compile(r"^\s*(?:\d{1,2}[、.．]|[（(]\d{1,2}[)）])")
 
@@ -247,11 +248,14 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                     continue
                 after_value = True
                 cell = f"{header}：{value}" if header else value
-                quote = "，".join(x for x in (caption, *labels, cell) if x)
                 subject = "".join(names) + header + value
                 unit = _DECLARED_UNIT.search(header) or _DECLARED_UNIT.search(caption)
+                shown = caption
                 if unit:  # "（单位：万元）": the cell's 84.65 is an amount of money, not a count of people
                     cell = f"{cell}{unit.group(1)}"
+                    # and the quote reads "…决算表，科目名称：工会经费，决算数：24.42万元"
+                    shown = _UNIT_NOTE.sub("", caption) if _DECLARED_UNIT.search(caption) else caption
+                quote = "，".join(x for x in (shown, *labels, cell) if x)
                 yield _Unit(quote, heading + normalize(caption + subject), ((cell, subject),), table=True,
                             kinds=normalize("".join(labels) + kinds))
         return

@@ -254,3 +254,12 @@ def test_cells_that_differ_by_a_column_the_question_does_not_name_give_way_to_th
     assert "13" in _answer("行政诉讼中未经复议直接起诉的结果维持有多少件？", row, prose)
     # with no statement to fall back on, a cell is still better than nothing
     assert _answer("淮安2024年政府信息公开行政诉讼中，结果维持有多少件？", row)
+
+
+def test_a_quoted_cell_carries_the_unit_its_caption_declares():
+    from rag.answerability import clause_sentence
+
+    clause = best_clause(parse_constraints("收入支出决算总表里，年末结转和结余是多少？"),
+                         [_passage(PUTUO_TOTALS, "table")], {})
+    quoted = clause_sentence(clause)
+    assert "55.34万元" in quoted and "单位" not in quoted and quoted.startswith("收入支出决算总表，")
