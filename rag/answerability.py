@@ -18,6 +18,7 @@ from rag.constraints import (
     SYNONYM_SHARE,
     Constraints,
     Term,
+    Verdict,
     check_passage,
     figure_kinds,
     idf_weights,
@@ -83,6 +84,12 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
     idf = _idf(c, index)
     candidates = [p for p in passages if p.passage_id not in suspicious]
     verdicts = [check_passage(c, p.chunk, index.card(p.chunk.origin.doc)) for p in candidates]
+    if c.parts:
+        # "去年完成了多少投资？目前又储备了多少个项目？": each part keeps its own year; a passage serves the
+        # question when it serves one of its parts (best_clause checks each part against its own)
+        parts = part_constraints(c)
+        verdicts = [v if v.ok or not any(check_passage(pc, p.chunk, index.card(p.chunk.origin.doc)).ok for pc in parts)
+                    else Verdict(ok=True) for p, v in zip(candidates, verdicts)]
     pool = [p for p, v in zip(candidates, verdicts) if v.ok]
     failed = next((v for v in verdicts if not v.ok), None)
     set_aside = failed.reason() if failed is not None else ""
@@ -369,7 +376,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     # the most specific word next to the interrogative names the quantity (退休费, not 基本 or 支出)
     head = max(focus, key=lambda t: idf.get(t.word, 1.0), default=None)
     question = normalize(c.question)
-    asked_kinds = set(figure_kinds(c.question))  # "那2台（套）单价100万元以上的设备": given, not answers
+    # "那2台（套）单价100万元以上的设备": given, not answers; so is the 145个 of another part of the question
+    asked_kinds = set(figure_kinds(c.whole or c.question))
     nearest = nearest_term(c) if figure else None
     per_unit = figure and bool(_PER_UNIT_ASK.search(question))
     given = given_quantities(c.question)  # "我累计工作了12年": the bracket that holds 12年 answers
@@ -494,7 +502,7 @@ def part_constraints(c: Constraints) -> list[Constraints]:
                          admin_written=pc.admin_written if pc.admin else prev.admin_written)
         if not pc.has_time and not parts and c.has_time:
             pc = replace(pc, years=c.years, relative=c.relative)
-        parts.append(pc)
+        parts.append(replace(pc, whole=c.question))
     return parts
 
 
@@ -543,7 +551,7 @@ def asks_change(c: Constraints) -> bool:
 
 def question_figures(c: Constraints) -> set[str]:
     """The numbers the question itself gives ("145个重点项目", "单价100万元以上"): never an answer."""
-    return {n for n, _ in figure_kinds(c.question)}
+    return {n for n, _ in figure_kinds(c.whole or c.question)}
 
 
 def answer_states_kind(c: Constraints, text: str) -> bool:

@@ -60,6 +60,7 @@ class Constraints:
     terms: tuple[Term, ...] = ()
     expects: frozenset[str] = frozenset()  # "percent", "money", or a classifier such as "个"
     parts: tuple[str, ...] = ()
+    whole: str = ""  # for one part of a multi-part question: the whole question (its figures are given too)
 
     @property
     def has_time(self) -> bool:

@@ -350,3 +350,11 @@ def test_a_sanction_is_quoted_as_the_law_writes_it(tmp_settings):
         answer = _answerer(service, server.base_url, quote_figures="always").ask("把电动自行车带进电梯轿厢会怎么处罚？")
         asked = len(server.requests)
     assert asked == 0 and not answer.refused and "处二百元以上五百元以下罚款" in answer.text
+
+
+def test_each_part_of_a_question_keeps_its_own_year(demo_service):
+    """去年 belongs to the first part: the projects held in reserve now are in the 2024 section, and the
+    145 of the first part is given by the question, not an answer to the second."""
+    answer = Answerer(demo_service).ask("去年145个重点项目完成了多少投资？目前又储备了多少个重点项目？")
+    assert not answer.refused and "220.3亿元" in answer.text and "储备重点项目195个" in answer.text
+    assert all(c.supported for c in answer.citations)
