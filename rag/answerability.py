@@ -223,6 +223,7 @@ _SEGMENT = re.compile(r"[^；;]+[；;]?")
 _COMMA = re.compile(r"(?<=，)|(?<=,)(?!\d)")  # "1,511.89" is one number, not two clauses
 _TOTAL = re.compile(r"总计|合计")
 _CODE = re.compile(r"编码|代码|编号|序号|代号")
+_ARTICLE_OPENS = re.compile(r"\s*第[一二三四五六七八九十百零〇\d]+条")
 _UNIT_NOTE = re.compile(r"[（(]\s*(?:金额)?单位\s*[:：][^）)]{1,8}[）)]")
 _DECLARED_UNIT = re.compile(r"单位\s*[:：]\s*([万亿千百]*[\u4e00-\u9fff%％]{1,3})")
 _ENUMERATION = re.compile(r"^\s*(?:\d{1,2}[、.．]|[（(]\d{1,2}[)）])")
@@ -274,12 +275,17 @@ def _units(passage: Passage) -> Iterator[_Unit]:
             quote = _CREDIT_AFTER_STOP.sub(r"\2\1", segment.group().strip())  # "仪式。（刘通摄）" → "仪式（刘通摄）。"
             if len(quote) < 6:
                 continue
-            # a ；-segment is read on its own: in a report "；" separates items (another project's 总投资)
-            context = heading + lead + normalize(quote)
+            # a ；-segment is read on its own: in a report "；" separates items (another project's 总投资). In
+            # a rule the first segment states who did what ("个人违反本条例…混合投放的，…责令立即改正"), and
+            # "；拒不改正的，处…罚款" speaks of that actor and that act
+            opening = next(_SEGMENT.finditer(sentence.group())).group()
+            legal = opening != segment.group() and (_ARTICLE_OPENS.match(opening) or "违反" in opening)
+            actor = _ARTICLE.sub("", _COMMA.split(opening)[0]) if legal else ""
+            context = heading + lead + (normalize(_ARTICLE.sub("", opening)) if legal else "") + normalize(quote)
             if quote.endswith(("：", ":")) or _OPENS_LIST.search(quote):
                 quote += _list_items(text[sentence.start() + segment.end():])  # "下列商品除外：（一）…" + （二）…
             clauses = [x for x in _COMMA.split(quote) if x]
-            yield _Unit(quote, context, tuple((cl, _with_subject(clauses, i)) for i, cl in enumerate(clauses)),
+            yield _Unit(quote, context, tuple((cl, actor + _with_subject(clauses, i)) for i, cl in enumerate(clauses)),
                         sentence=heading + lead + normalize(sentence.group()))
 
 

@@ -263,3 +263,23 @@ def test_a_quoted_cell_carries_the_unit_its_caption_declares():
                          [_passage(PUTUO_TOTALS, "table")], {})
     quoted = clause_sentence(clause)
     assert "55.34万元" in quoted and "单位" not in quoted and quoted.startswith("收入支出决算总表，")
+
+
+# laws corpus: 上海市生活垃圾管理条例 第五十五条 (a chunk that starts inside the article) and 第五十七条
+WASTE_PERSON = ("个人违反本条例第二十四条第一款规定，将有害垃圾与可回收物、湿垃圾、干垃圾混合投放，或者将湿垃圾与可回收物、"
+                "干垃圾混合投放的，由城管执法部门责令立即改正；拒不改正的，处五十元以上二百元以下罚款。")
+WASTE_UNIT = ("第五十七条 单位违反本条例第二十四条第一款规定，未将生活垃圾分别投放至相应收集容器的，由城管执法部门责令立即改正；"
+              "拒不改正的，处五千元以上五万元以下罚款。")
+# 反垄断法(2022) 第五十六条 and 第五十六条's 行业协会 neighbour
+CARTEL = ("第五十六条 经营者违反本法规定，达成并实施垄断协议的，由反垄断执法机构责令停止违法行为，没收违法所得，并处上一年度销售额"
+          "百分之一以上百分之十以下的罚款，上一年度没有销售额的，处五百万元以下的罚款；尚未实施所达成的垄断协议的，可以处三百万元"
+          "以下的罚款。")
+ASSOCIATION = "行业协会违反本法规定，组织本行业的经营者达成垄断协议的，由反垄断执法机构责令改正，可以处三百万元以下的罚款；情节严重的，社会团体登记管理机关可以依法撤销登记。"
+
+
+def test_a_later_segment_of_a_rule_speaks_of_the_actor_and_act_its_opening_names():
+    question = "在上海，个人把湿垃圾和干垃圾混在一起扔，拒不改正的会被罚多少钱？"
+    assert "五十元以上二百元以下" in _answer(question, _passage(WASTE_UNIT), _passage(WASTE_PERSON))
+    clause = best_clause(parse_constraints("对达成但尚未实施垄断协议的经营者，最高可罚多少？"),
+                         [_passage(ASSOCIATION), _passage(CARTEL)], {})
+    assert clause.marker == 2 and clause.text.startswith("尚未实施所达成的垄断协议的")
