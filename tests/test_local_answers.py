@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answering import Answerer
+from rag.answering import QUOTED_LABEL, Answerer
 from rag.service import RagService
 
 from conftest import DEMO
@@ -35,8 +35,16 @@ def test_the_offline_embedder_with_bm25_puts_the_revenue_paragraph_first(real_se
 @pytest.mark.llm
 @pytest.mark.model
 def test_the_local_model_answers_the_budget_question_with_a_checked_citation(real_service):
-    answer = Answerer(real_service).ask("2023年长清区一般公共预算收入完成了多少？")
+    question = "2023年长清区一般公共预算收入完成了多少？"
+    real_service.settings = real_service.settings.model_copy(update={"quote_figures": "never"})
+    try:
+        answer = Answerer(real_service).ask(question)  # the model itself writes the figure
+    finally:
+        real_service.settings = real_service.settings.model_copy(update={"quote_figures": "auto"})
     assert "Qwen2.5-Coder-0.5B" in answer.llm or "qwen2.5-coder-0.5b" in answer.llm.lower()
     assert not answer.refused, answer.notice
     assert "30.24亿元" in answer.text
     assert any(c.supported and "30.24亿元" in c.passage.text for c in answer.citations)
+    # by default the local model is not asked for a figure: the stating sentence is quoted at once
+    quoted = Answerer(real_service).ask(question)
+    assert quoted.llm == QUOTED_LABEL and "30.24亿元" in quoted.text
