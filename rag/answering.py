@@ -125,10 +125,11 @@ class Answerer:
         if len(question) > MAX_QUESTION_CHARS:
             raise QueryError(f"问题太长（{len(question)} 字），请精简到 {MAX_QUESTION_CHARS} 字以内 / question too long")
         check_query(question)
-        client = self.chat_client()
 
         standalone = question
+        client: ChatClient | None = None  # started after the passages are shown (the first start takes seconds)
         if history and looks_like_follow_up(question):
+            client = self.chat_client()
             t0 = time.perf_counter()
             yield AnswerEvent("status", text="正在结合上下文理解问题…")
             standalone = self._condense(question, history, client)
@@ -155,7 +156,9 @@ class Answerer:
         # and so is a sanction: a law's fine is quoted as the law writes it, never paraphrased (a 0.5B model
         # wrote "五百元以上二百元以下" for 二百元以上五百元以下)
         c = checked.constraints
-        quoted = client is not None and self.settings.quotes_figures() and (asks_for_figure(c) or asks_sanction(c))
+        quoted = self._use_llm and self.settings.quotes_figures() and (asks_for_figure(c) or asks_sanction(c))
+        if not quoted and client is None:
+            client = self.chat_client()
         t0 = time.perf_counter()
         raw, llm, notice = yield from self._generate(None if quoted else client, standalone, checked, timings,
                                                      started, quoted)

@@ -358,3 +358,27 @@ def test_each_part_of_a_question_keeps_its_own_year(demo_service):
     answer = Answerer(demo_service).ask("去年145个重点项目完成了多少投资？目前又储备了多少个重点项目？")
     assert not answer.refused and "220.3亿元" in answer.text and "储备重点项目195个" in answer.text
     assert all(c.supported for c in answer.citations)
+
+
+def test_the_passages_are_shown_before_the_model_is_started(demo_service, monkeypatch):
+    """Starting the local model takes seconds on the first question; the sources must not wait for it,
+    and a quoted figure never needs it."""
+    import rag.answering as answering
+
+    started: list[str] = []
+    with StubOpenAIServer() as server:
+        real = answering.make_chat_client
+
+        def recording(settings):
+            started.append("client")
+            return real(settings)
+
+        monkeypatch.setattr(answering, "make_chat_client", recording)
+        answerer = _answerer(demo_service, server.base_url)
+        seen = []
+        for event in answerer.stream("长清区开展了哪些民生实事？"):
+            seen.append((event.kind, list(started)))
+    assert seen[0] == ("passages", []) and started == ["client"]
+    quoting = _answerer(demo_service, "http://127.0.0.1:9/v1", quote_figures="always")  # nothing listens there
+    answer = quoting.ask("首期生物医药产业母基金规模是多少？")
+    assert not answer.refused and answer.llm == QUOTED_LABEL and "大模型不可用" not in answer.notice
