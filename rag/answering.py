@@ -382,8 +382,14 @@ def keeps_the_thread(rewritten: str, question: str, previous: str) -> bool:
     return not earlier or any(w in target for w in earlier)
 
 
+# "这份报告是谁作的？", "本条例自何时施行？": the pronoun points at the document, not at the conversation
+_THE_DOCUMENT = re.compile(r"^(?:这份|这篇|这部|本|该)[^，,？?]{0,12}?(?:报告|公报|决算|预算|文件|通知|条例|办法|规定|法|报道|文章|新闻)")
+
+
 def looks_like_follow_up(question: str) -> bool:
     """Short or pronoun-led questions ("那2024年的目标呢？") lean on the conversation."""
+    if _THE_DOCUMENT.match(question) and not question.rstrip("？? ").endswith("呢"):
+        return False
     return len(question) <= 6 or question.lower().startswith(_FOLLOW_UP_STARTS) or question.rstrip("？? ").endswith("呢")
 
 

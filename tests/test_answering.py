@@ -213,6 +213,9 @@ def test_follow_up_questions_are_rewritten_from_the_history(demo_service):
     history = [("2023年一般公共预算收入完成了多少？", "完成30.24亿元。[1]")]
     assert looks_like_follow_up("那2024年的目标呢？")
     assert not looks_like_follow_up("2024年规模以上工业增加值预期增长多少？")
+    # a pronoun that points at the document is not a reference to the conversation
+    assert not looks_like_follow_up("这份长清区政府工作报告是谁作的？")
+    assert looks_like_follow_up("这项工作明年还要做吗？")
     assert condense_by_rule("那2024年的目标呢？", history) == "2024年一般公共预算收入完成了多少？ 那2024年的目标呢？"
     answer = Answerer(demo_service).ask("那2024年的目标呢？", history=history)
     assert "7.5%" in answer.text
