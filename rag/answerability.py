@@ -18,6 +18,7 @@ from rag.constraints import (
     SYNONYM_SHARE,
     Constraints,
     Term,
+    DATE_KINDS,
     Verdict,
     check_passage,
     figure_kinds,
@@ -387,6 +388,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     nearest = nearest_term(c) if figure else None
     per_unit = figure and bool(_PER_UNIT_ASK.search(question))
     given = given_quantities(c.question)  # "我累计工作了12年": the bracket that holds 12年 answers
+    # a date belongs to an event: the word written last before "哪天" must be in the sentence that dates it
+    dated = c.expects == DATE_KINDS
+    key = (focus_terms(c) or (None,))[-1] if dated else None
     candidates: list[tuple[bool, Clause]] = []
     cells: set[int] = set()  # the candidates that are table cells
     articles = articles_by_doc(passages)
@@ -397,6 +401,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             # "业主大会决定本条例第十一条第(五)项…的事项，应当经…2/3以上的业主…同意": the asked words are in the cited item
             cited = cited_words(unit.quote, articles.get(passage.chunk.origin.doc, {}))
             share, _ = topic_coverage(c, unit.context + normalize(cited), idf)
+            if dated and key is not None and term_covered(key.word, (unit.sentence or unit.context) + normalize(cited)) < SYNONYM_SHARE:
+                continue  # "阿根廷站哪天举办？" is not answered by the day the 巴西 stage opened
             if share < TOPIC_MIN and given and unit.sentence and fits(given, _COMMA.split(unit.quote)[0]):
                 # "…职工累计工作已满1年不满10年的，年休假5天；已满10年不满20年的，年休假10天": the bracket that
                 # holds the asker's 12 years speaks of the sentence's subject

@@ -198,7 +198,9 @@ class Answerer:
         elif self._use_llm and not quoted:
             notice = f"大模型不可用（{self._client_error}），以下答案直接摘录自文件原文。"
         raw = extractive_answer(checked)
-        if not raw:
+        if not raw and asks_for_figure(checked.constraints) and not checked.constraints.parts:
+            raw = REFUSAL  # no sentence states the asked figure: the best-matching sentence would state another
+        elif not raw:
             extracts = best_sentences(question, passages)
             raw = format_extract(extracts) if extracts else REFUSAL
         timings["first_token"] = _ms(started)

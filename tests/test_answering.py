@@ -385,3 +385,14 @@ def test_the_passages_are_shown_before_the_model_is_started(demo_service, monkey
     quoting = _answerer(demo_service, "http://127.0.0.1:9/v1", quote_figures="always")  # nothing listens there
     answer = quoting.ask("首期生物医药产业母基金规模是多少？")
     assert not answer.refused and answer.llm == QUOTED_LABEL and "大模型不可用" not in answer.notice
+
+
+def test_a_date_of_another_stage_of_the_event_is_not_an_answer(tmp_settings):
+    """山西品牌丝路行 news: the 巴西 stage's day is given; the 阿根廷 stage is only named in a list."""
+    answerer = _extractive_over(tmp_settings, "山西品牌丝路行.md",
+                                "# 山西品牌丝路行（南美站）正式启动\n\n"
+                                "当地时间9月16日下午，2019年山西品牌丝路行（南美站）活动在巴西圣保罗正式启动，并成功举办中国（山西）－巴西双向经贸投资推介会。\n\n"
+                                "山西品牌丝路行主题为“走丝绸之路，促合作共赢”。南美站活动将先后在巴西、乌拉圭、阿根廷举行。\n")
+    assert answerer.ask("山西品牌丝路行南美站的阿根廷站具体在哪天举办？").refused
+    launched = answerer.ask("山西品牌丝路行南美站在巴西哪天启动？")
+    assert not launched.refused and "9月16日" in launched.text
