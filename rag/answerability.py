@@ -32,7 +32,7 @@ from rag.constraints import (
 from rag.ingest.tables import is_numeric, row_caption, row_cells
 from rag.answer_shape import asks_for_figure, asks_list, asks_sanction  # noqa: F401 (answering imports them from here)
 from rag.card import DocumentCard
-from rag.conditions import fits, given_quantities
+from rag.conditions import fits, given_quantities, other_threshold
 from rag.crossrefs import cited_words, defined_articles
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
@@ -325,7 +325,18 @@ def focus_terms(c: Constraints) -> tuple[Term, ...]:
                     key=lambda x: x[0])
     before = [t for pos, t in placed if pos < end]
     after = [t for pos, t in placed if pos >= end]
+    if ask is not None and after and after[0].weight >= 1.0 and after[0].word not in _MEASURES:
+        named = ask.end() + len(_CLASSIFIER.match(q, ask.end()).group())
+        if q.startswith(normalize(after[0].word), named):
+            # "基本支出里发了多少福利费": the noun right after 多少 names the quantity asked, with the words
+            # just before (跨省调剂了多少资金: 跨省, 调剂 still say which 资金)
+            return tuple(before[-2:]) + (after[0],)
     return tuple(before[-3:]) if before else tuple(after[:2])
+
+
+_CLASSIFIER = re.compile(r"[个名项件次位家所处条人台套元万亿千百]{0,2}")
+# "多少小时", "多少公里": a unit after the interrogative is how the figure is measured, not what is asked
+_MEASURES = frozenset("小时 分钟 天 日 年 月 周 岁 周岁 元 倍 公里 米 平方米 亩 公顷 吨 辆 人次 户 分".split())
 
 
 def nearest_term(c: Constraints) -> Term | None:
@@ -388,6 +399,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     nearest = nearest_term(c) if figure else None
     per_unit = figure and bool(_PER_UNIT_ASK.search(question))
     given = given_quantities(c.question)  # "我累计工作了12年": the bracket that holds 12年 answers
+    thresholds = figure and bool(given)
     # a date belongs to an event: the word written last before "哪天" must be in the sentence that dates it
     dated = c.expects == DATE_KINDS
     key = (focus_terms(c) or (None,))[-1] if dated else None
@@ -409,6 +421,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 share, _ = topic_coverage(c, unit.sentence, idf)
             if share < TOPIC_MIN or (figure and not figure_kinds(unit.quote)):
                 continue  # "多少" is answered by a number ("结婚年龄，男不得早于二十二周岁")
+            if thresholds and other_threshold(c.whole or c.question, unit.quote):
+                continue  # "单价100万元以上设备2台" does not count the 单价50万元以上 ones
             for clause, subject in unit.clauses:
                 # the question's own figure of the same kind ("单价100万元以上") is given, not an answer; the 2 of
                 # "两年期" does not hide the 2 of "不得超过二个月"

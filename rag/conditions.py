@@ -91,3 +91,21 @@ def fits(quantities: list[tuple[str, float]], text: str) -> bool | None:
                 return True
             verdict = False
     return verdict
+
+
+# "单价50万元以上": a threshold on a named quantity (the two characters before the number name it)
+_THRESHOLD = re.compile(rf"([\u4e00-\u9fff]{{2}})({_NUM})({_UNIT})(?:[(（]含[)）])?(以上|以下)")
+
+
+def other_threshold(question: str, text: str) -> bool:
+    """Does the text state the same quantity's threshold at another value ("单价100万元（含）以上设备2台"
+    for "单价50万元以上的设备有几台")? Then its figure counts another set than the one asked."""
+    asked = [(m.group(1), _value(m.group(2), m.group(3)), m.group(4)) for m in _THRESHOLD.finditer(_text(question))]
+    if not asked:
+        return False
+    for m in _THRESHOLD.finditer(_text(text)):
+        stated = (m.group(1), _value(m.group(2), m.group(3)), m.group(4))
+        for noun, (family, value), side in asked:
+            if stated[0] == noun and stated[2] == side and stated[1][0] == family and stated[1][1] != value:
+                return True
+    return False

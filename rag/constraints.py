@@ -435,14 +435,17 @@ def near_miss(c: Constraints, haystack: str) -> str:
     # one word that is itself qualifier + head: 养老保险费 = 养老 + 保险费 (its sibling: 失业保险费)
     pairs += [(w[:2], w[2:]) for w in words if len(w) >= 5 and _INDICATOR_HEAD.search(w[2:])]
     for qualifier, head in pairs:
-        if not _INDICATOR_HEAD.search(head) or qualifier + head not in q or qualifier in haystack or qualifier + head in haystack:
+        # "医疗保险人数" or "医疗保险的人数"
+        if not _INDICATOR_HEAD.search(head) or (qualifier + head not in q and qualifier + "的" + head not in q):
             continue
-        if any(s in haystack for s in synonyms(qualifier)):
+        if qualifier in haystack or qualifier + head in haystack or any(s in haystack for s in synonyms(qualifier)):
             continue
-        for m in re.finditer(re.escape(head), haystack):
+        # a four-character qualifier is two words: 医疗保险 = 医疗 + 保险, its sibling 养老保险 shares 保险
+        lead, tail = (qualifier[:2], qualifier[2:]) if len(qualifier) >= 4 else (qualifier, "")
+        for m in re.finditer(re.escape(tail + head), haystack):
             other = haystack[max(0, m.start() - 2) : m.start()]
-            if len(other) == 2 and other != qualifier and _word_tag(other) in ("n", "vn"):
-                return other + head
+            if len(other) == 2 and other != lead and _word_tag(other).startswith(("n", "vn")):  # jieba tags 养老 nr
+                return other + tail + head
     return ""
 
 

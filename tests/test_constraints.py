@@ -12,7 +12,7 @@ import pytest
 
 from rag.answerability import TOPIC_MIN, answer_states_kind, best_clause, gives_orders
 from rag.card import DocumentCard, build_card
-from rag.constraints import check_passage, normalize, parse_constraints, topic_coverage
+from rag.constraints import check_passage, near_miss, normalize, parse_constraints, topic_coverage
 from rag.schema import Chunk, Document, Origin, Paragraph, Passage, SourceMeta
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -201,3 +201,10 @@ def test_a_sibling_indicator_is_a_near_miss_not_an_answer():
     pension = parse_constraints("社会保险法规定职工个人缴纳基本养老保险费的比例是本人工资的百分之几？")
     assert near_miss(pension, normalize("城镇企业事业单位职工按照本人工资的1%缴纳失业保险费。")) == "失业保险费"
     assert near_miss(pension, normalize("职工应当按照国家规定的本人工资的比例缴纳基本养老保险费，记入个人账户。")) == ""
+
+
+def test_a_sibling_insurance_is_a_near_miss():
+    """人社部 bulletin: 基本养老保险 is stated, 基本医疗保险 is not (a four-character qualifier is two words)."""
+    c = parse_constraints("2023年末全国参加基本医疗保险的人数是多少？")
+    assert near_miss(c, normalize("年末全国参加基本养老保险人数106643万人，比上年末增加1336万人。")) == "养老保险人数"
+    assert near_miss(c, normalize("年末全国参加基本医疗保险人数133389万人。")) == ""

@@ -283,3 +283,25 @@ def test_a_later_segment_of_a_rule_speaks_of_the_actor_and_act_its_opening_names
     clause = best_clause(parse_constraints("对达成但尚未实施垄断协议的经营者，最高可罚多少？"),
                          [_passage(ASSOCIATION), _passage(CARTEL)], {})
     assert clause.marker == 2 and clause.text.startswith("尚未实施所达成的垄断协议的")
+
+
+# 普陀区财政局 决算: the cell 福利费 of the basic-expenditure table
+PUTUO_WELFARE = ("一般公共预算财政拨款基本支出决算表（单位：万元） | 经济分类·科目编码·类：302 | 经济分类·科目编码·款：29 | "
+                 "科目名称：福利费 | 决算数：42.77")
+PUTUO_WAGES = "一般公共预算财政拨款基本支出决算表（单位：万元） | 经济分类·科目编码·类：301 | 科目名称：工资福利支出 | 决算数：2,082.85"
+
+
+def test_the_noun_right_after_the_interrogative_names_the_quantity():
+    assert [t.word for t in focus_terms(parse_constraints("普陀区财政局2024年基本支出里发了多少福利费？"))][-1] == "福利费"
+    assert "42.77" in _answer("普陀区财政局2024年基本支出里发了多少福利费？",
+                              _passage(PUTUO_WAGES, "table"), _passage(PUTUO_WELFARE, "table"),
+                              idf={"基本": 0.4, "支出": 0.3, "福利费": 4.8})  # as the index weighs them
+
+
+def test_a_count_for_another_threshold_of_the_same_quantity_is_not_an_answer():
+    from rag.conditions import other_threshold
+
+    stated = "单价100万元（含）以上设备（不含车辆）2台（套）。"
+    assert other_threshold("单价50万元以上的设备有几台？", stated)
+    assert not other_threshold("单价100万元以上的设备有几台？", stated)
+    assert _answer("截至2024年底，普陀区财政局单价50万元以上的设备有几台？", _passage(stated)) == ""
