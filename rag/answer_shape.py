@@ -15,7 +15,7 @@ from rag.constraints import Constraints, figure_kinds, normalize, term_covered
 from rag.textnorm import arabic_figures
 
 _ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五]|包括什么|有什么")
-_ASKS_FIGURE = re.compile(r"多少|(?<!哪)几[个家项人次所处天年月条件名位号]|多大|多高|多长|多久|比例|增长了?(?:多少|几)"
+_ASKS_FIGURE = re.compile(r"多少|(?<![哪好十])几[个家项人次所处天年月条件名位号]|多大|多高|多长|多久|比例|增长了?(?:多少|几)"
                           r"|哪一?天|哪一?年|何时|什么时[候间]|日期")  # a date is a figure too
 # "怎么处罚", "如何处罚", "会被罚多少": the legal consequence; a passage states one with the sanctions of
 # 行政处罚法 第九条 and 刑法 (罚款, 警告, 拘留, 吊销…)

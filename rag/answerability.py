@@ -305,7 +305,7 @@ def _unit_fits(c: Constraints, header: str) -> bool:
     return "percent" not in c.expects or bool(re.search(r"%|率|比重|占比|比例|增长|增幅", header))
 
 
-_INTERROGATIVE = re.compile(r"多少|几[个家项人次所处天年月条件名位十百千万亿]?|哪|什么|谁|何|怎么|怎样|如何|多大|多高|多长|多久|多远|是否")
+_INTERROGATIVE = re.compile(r"多少|(?<![好十])几[个家项人次所处天年月条件名位十百千万亿]?|哪|什么|谁|何|怎么|怎样|如何|多大|多高|多长|多久|多远|是否")
 
 
 def focus_terms(c: Constraints) -> tuple[Term, ...]:

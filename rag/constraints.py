@@ -190,7 +190,7 @@ def parse_constraints(question: str) -> Constraints:
 _PERCENT_ASK = re.compile(r"(?:增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨)(?:了)?(?:百分之|多少|几)(?![\u4e00-\u9fff]*?(?:元|人|个|家|项|吨|亩|台|套|件|户|所|辆))"
                           r"|增速|增幅|百分之多少|百分比|比重|占比|(?<![效])率(?:是|为|达到)?(?:多少|几)"
                           r"|多大(?:的)?比例|比例(?:是|为|有)?多(?:少|大)")
-_UNIT_ASK = re.compile(r"(?<!哪)(?:多少|几)\s*([万亿千百]*(?:元|美元|钱|块钱|人次|人|个|家|项|吨标准煤|吨|亩|台套|台|套|件|户|所|辆|座|处|平方公里|公里|千米|立方米|平方米|米|公顷|千瓦时|千瓦|兆瓦|标箱|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款|支|只|头|株|棵|篇|部|本|份|起|宗|例|门|眼|盏|根|块|层|届|期|轮|列|队))")
+_UNIT_ASK = re.compile(r"(?<!哪)(?:多少|(?<![好十])几)\s*([万亿千百]*(?:元|美元|钱|块钱|人次|人|个|家|项|吨标准煤|吨|亩|台套|台|套|件|户|所|辆|座|处|平方公里|公里|千米|立方米|平方米|米|公顷|千瓦时|千瓦|兆瓦|标箱|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款|支|只|头|株|棵|篇|部|本|份|起|宗|例|门|眼|盏|根|块|层|届|期|轮|列|队))")
 _MONEY_WORDS = re.compile(r"金额|资金|收入|支出|投资|总额|产值|生产总值|经费|预算|决算|拨款|税收|利润|营业额|销售额")
 
 
@@ -249,7 +249,8 @@ def figure_kinds(text: str) -> list[tuple[str, str]]:
     text = _FRACTION.sub("", text)
     out += [(m.group(0), "phone") for m in _PHONE.finditer(text)]
     text = _PHONE.sub("", text)
-    for number, unit in _FIGURE.findall(text):
+    for m in _FIGURE.finditer(text):
+        number, unit = m.groups()
         if unit in ("%", "个百分点", "倍", "成"):
             kind = "percent"
         elif unit.endswith("元") or unit.endswith(("万元", "亿元")):
@@ -259,6 +260,8 @@ def figure_kinds(text: str) -> list[tuple[str, str]]:
             kind = stripped[:1] if stripped else ""
             if stripped.startswith(("人次", "台套", "公里", "千米", "平方")):
                 kind = stripped[:2]
+            elif kind == "日" and re.search(r"\d月$", text[: m.start()]):
+                kind = "日期"  # the 14日 of 12月14日 is a day of the month, not a number of days
         out.append((number.replace(",", ""), kind))
     return out
 
@@ -269,10 +272,14 @@ def extract_numbers_of_kind(c: "Constraints", text: str) -> list[str]:
     return [n for n, kind in figure_kinds(text) if kind_matches(c.expects, kind) and n not in asked]
 
 
+_SAME_UNIT = {"天": "日", "日": "天"}  # "最长不超过多少天" is answered by "二十日"
+
+
 def kind_matches(expected: frozenset[str], kind: str) -> bool:
     if not expected:
         return True
-    return any(kind and (kind.startswith(e) or e.startswith(kind)) for e in expected)
+    kinds = {kind, _SAME_UNIT.get(kind, kind)} if kind else set()
+    return any(k.startswith(e) or e.startswith(k) for e in expected for k in kinds)
 
 
 # --- checks against passages -----------------------------------------------------------------------

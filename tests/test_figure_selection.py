@@ -305,3 +305,14 @@ def test_a_count_for_another_threshold_of_the_same_quantity_is_not_an_answer():
     assert other_threshold("单价50万元以上的设备有几台？", stated)
     assert not other_threshold("单价100万元以上的设备有几台？", stated)
     assert _answer("截至2024年底，普陀区财政局单价50万元以上的设备有几台？", _passage(stated)) == ""
+
+
+def test_several_is_not_a_question_and_days_are_written_as_日():
+    # 治安管理处罚法 第十六条; the 好几个 of the asker's case is not what is asked
+    question = "一个人有好几个违反治安管理的行为，行政拘留合并执行最长不超过多少天？"
+    assert expected_kinds(question) == frozenset({"天"})
+    law = _passage("第十六条 有两种以上违反治安管理行为的，分别决定，合并执行。行政拘留处罚合并执行的，最长不超过二十日。")
+    revision = _passage("2007年12月14日 《国务院关于修改〈全国年节及纪念日放假办法〉的决定》第二次修订。")
+    assert "二十日" in _answer(question, revision, law)
+    # a day of the month is a date, never a number of days
+    assert "12月14日" not in _answer("春节放假几天？", revision)
