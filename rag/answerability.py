@@ -439,6 +439,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     continue  # a per-person/per-month figure was asked: "代缴…181亿元" is a total
                 said = normalize(subject)
                 own, _ = topic_coverage(c, said, idf)
+                if dated:
+                    own = max(own, share)  # a cover line's date is the document's: its heading names the event
                 if own <= 0.0:
                     continue
                 # the condition is what precedes the stating clause ("…一年以上不满三年的，"); the clause's own

@@ -396,3 +396,9 @@ def test_a_date_of_another_stage_of_the_event_is_not_an_answer(tmp_settings):
     assert answerer.ask("山西品牌丝路行南美站的阿根廷站具体在哪天举办？").refused
     launched = answerer.ask("山西品牌丝路行南美站在巴西哪天启动？")
     assert not launched.refused and "9月16日" in launched.text
+
+
+def test_the_date_on_the_cover_is_the_documents(demo_service):
+    """The cover line "——2024年1月17日在…会议上" names no event; its heading (政府工作报告) does."""
+    answer = Answerer(demo_service).ask("这份政府工作报告是在哪一天作的？")
+    assert not answer.refused and "2024年1月17日" in answer.text
