@@ -15,10 +15,10 @@ from typing import Callable, Iterator
 
 from rag.constraints import (
     near_miss,
+    DATE_KINDS,
     SYNONYM_SHARE,
     Constraints,
     Term,
-    DATE_KINDS,
     Verdict,
     check_passage,
     figure_kinds,
@@ -89,8 +89,11 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
         # "去年完成了多少投资？目前又储备了多少个项目？": each part keeps its own year; a passage serves the
         # question when it serves one of its parts (best_clause checks each part against its own)
         parts = part_constraints(c)
-        verdicts = [v if v.ok or not any(check_passage(pc, p.chunk, index.card(p.chunk.origin.doc)).ok for pc in parts)
-                    else Verdict(ok=True) for p, v in zip(candidates, verdicts)]
+
+        def serves_a_part(p: Passage) -> bool:
+            return any(check_passage(pc, p.chunk, index.card(p.chunk.origin.doc)).ok for pc in parts)
+
+        verdicts = [Verdict(ok=True) if not v.ok and serves_a_part(p) else v for p, v in zip(candidates, verdicts)]
     pool = [p for p, v in zip(candidates, verdicts) if v.ok]
     failed = next((v for v in verdicts if not v.ok), None)
     set_aside = failed.reason() if failed is not None else ""
@@ -224,7 +227,6 @@ _SEGMENT = re.compile(r"[^；;]+[；;]?")
 _COMMA = re.compile(r"(?<=，)|(?<=,)(?!\d)")  # "1,511.89" is one number, not two clauses
 _TOTAL = re.compile(r"总计|合计")
 _CODE = re.compile(r"编码|代码|编号|序号|代号")
-_ARTICLE_OPENS = re.compile(r"\s*第[一二三四五六七八九十百零〇\d]+条")
 _UNIT_NOTE = re.compile(r"[（(]\s*(?:金额)?单位\s*[:：][^）)]{1,8}[）)]")
 _DECLARED_UNIT = re.compile(r"单位\s*[:：]\s*([万亿千百]*[\u4e00-\u9fff%％]{1,3})")
 _ENUMERATION = re.compile(r"^\s*(?:\d{1,2}[、.．]|[（(]\d{1,2}[)）])")
@@ -272,21 +274,25 @@ def _units(passage: Passage) -> Iterator[_Unit]:
     # a short lead that states no figure names what the passage is about ("…行政运行（项）。")
     lead = normalize(first.group()) if first and len(first.group()) <= 60 and not figure_kinds(_ENUMERATION.sub("", first.group())) else ""
     for sentence in _FULL_SENTENCE.finditer(text):
-        for segment in _SEGMENT.finditer(sentence.group()):
+        # a ；-segment is read on its own: in a report "；" separates items (another project's 总投资). In a
+        # rule the first segment states who did what ("个人违反本条例…混合投放的，…责令立即改正"), and
+        # "；拒不改正的，处…罚款" speaks of that actor and that act
+        segments = list(_SEGMENT.finditer(sentence.group()))
+        opening = segments[0].group() if segments else ""
+        rule = bool(_ARTICLE.match(opening) or "违反" in opening)
+        act = normalize(_ARTICLE.sub("", opening)) if rule else ""
+        actor = _ARTICLE.sub("", _COMMA.split(opening)[0]) if rule else ""
+        for n, segment in enumerate(segments):
             quote = _CREDIT_AFTER_STOP.sub(r"\2\1", segment.group().strip())  # "仪式。（刘通摄）" → "仪式（刘通摄）。"
             if len(quote) < 6:
                 continue
-            # a ；-segment is read on its own: in a report "；" separates items (another project's 总投资). In
-            # a rule the first segment states who did what ("个人违反本条例…混合投放的，…责令立即改正"), and
-            # "；拒不改正的，处…罚款" speaks of that actor and that act
-            opening = next(_SEGMENT.finditer(sentence.group())).group()
-            legal = opening != segment.group() and (_ARTICLE_OPENS.match(opening) or "违反" in opening)
-            actor = _ARTICLE.sub("", _COMMA.split(opening)[0]) if legal else ""
-            context = heading + lead + (normalize(_ARTICLE.sub("", opening)) if legal else "") + normalize(quote)
+            later = n > 0 and rule
+            context = heading + lead + (act if later else "") + normalize(quote)
             if quote.endswith(("：", ":")) or _OPENS_LIST.search(quote):
                 quote += _list_items(text[sentence.start() + segment.end():])  # "下列商品除外：（一）…" + （二）…
             clauses = [x for x in _COMMA.split(quote) if x]
-            yield _Unit(quote, context, tuple((cl, actor + _with_subject(clauses, i)) for i, cl in enumerate(clauses)),
+            subject_of = actor if later else ""
+            yield _Unit(quote, context, tuple((cl, subject_of + _with_subject(clauses, i)) for i, cl in enumerate(clauses)),
                         sentence=heading + lead + normalize(sentence.group()))
 
 
@@ -402,9 +408,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     thresholds = figure and bool(given)
     # a date belongs to an event: the word written last before "哪天" must be in the sentence that dates it
     dated = c.expects == DATE_KINDS
-    key = (focus_terms(c) or (None,))[-1] if dated else None
-    candidates: list[tuple[bool, Clause]] = []
-    cells: set[int] = set()  # the candidates that are table cells
+    key = focus[-1] if dated and focus else None
+    candidates: list[tuple[bool, bool, Clause]] = []  # (names the nearest word, is a table cell, clause)
     articles = articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
@@ -454,25 +459,23 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named
                          + (0.5 if bracket else 0.0))  # the bracket for the asker's case beats a general cap
                 names = nearest is not None and term_covered(nearest.word, said) >= SYNONYM_SHARE
-                candidates.append((names, Clause(marker, unit.quote, score, focus=clause)))
-                if unit.table:
-                    cells.add(id(candidates[-1][1]))
-    naming = {clause.marker for names, clause in candidates if names}
+                candidates.append((names, unit.table, Clause(marker, unit.quote, score, focus=clause)))
+    naming = {clause.marker for names, _, clause in candidates if names}
     # within a passage, the line that names the word next to the interrogative (基金支出…), not its sibling
     # (基金收入…); other passages compete as they are ("约定" is no reason to drop a law's brackets)
-    candidates = [(names, clause) for names, clause in candidates if names or clause.marker not in naming]
-    for _, clause in candidates:
+    candidates = [x for x in candidates if x[0] or x[2].marker not in naming]
+    best_cell = False
+    for _, cell, clause in candidates:
         if best is None or clause.score > best.score:
-            best = clause
-    if best is not None and id(best) in cells:
+            best, best_cell = clause, cell
+    if best is not None and best_cell:
         # "行政诉讼中结果维持多少件": the cells 未经复议直接起诉·结果维持 13 and 复议后起诉·结果维持 12 of one
         # row fit equally; the question names neither column, so neither cell is its answer: a statement that
         # does not need the unasked column ("行政诉讼46件，其中结果维持25件") is
-        tied = [x for _, x in candidates if id(x) in cells and x.marker == best.marker and x.score >= best.score - 1e-6]
-        if len({_figures_of(x) for x in tied}) > 1:
-            others = [x for _, x in candidates if id(x) not in cells]
-            if others:
-                best = max(others, key=lambda x: x.score)
+        tied = [x for _, cell, x in candidates if cell and x.marker == best.marker and x.score >= best.score - 1e-6]
+        others = [x for _, cell, x in candidates if not cell]
+        if len({_figures_of(x) for x in tied}) > 1 and others:
+            best = max(others, key=lambda x: x.score)
     return best
 
 

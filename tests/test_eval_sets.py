@@ -83,14 +83,24 @@ def test_real_documents_set():
     _check(questions, text_of)
 
 
-def test_laws_set():
-    listed = [l.strip() for l in (SETS / "laws_docs.txt").read_text(encoding="utf-8").splitlines() if l.strip()]
+def _listed_laws() -> set[str]:
+    return {l.strip() for l in (SETS / "laws_docs.txt").read_text(encoding="utf-8").splitlines() if l.strip()}
+
+
+def _law_texts(names: set[str]) -> dict[str, str]:
+    """The normalised text of these members of the laws archive, read in memory."""
     texts: dict[str, str] = {}
     with tarfile.open(SHARED / "benchmarks" / "laws-cn.tar.xz") as tar:
         for member in tar:
             name = member.name.removeprefix("./")
-            if member.isfile() and name in listed:
+            if member.isfile() and name in names:
                 texts[name] = norm(tar.extractfile(member).read().decode("utf-8"))
+    return texts
+
+
+def test_laws_set():
+    listed = _listed_laws()
+    texts = _law_texts(listed)
     assert set(texts) == set(listed)
     questions = load_questions(SETS / "laws.jsonl")
     assert len(questions) >= 60 and all(q.doc in texts for q in questions if q.answerable)
@@ -105,16 +115,10 @@ def test_fresh_sets_written_after_the_mechanisms_were_chosen():
     real: dict[str, str] = {}
     _check(load_questions(SETS / "fresh_real.jsonl"),
            lambda doc: real.setdefault(doc, norm(_raw_text(SHARED / "corpus" / "real" / doc))))
-    listed = {l.strip() for l in (SETS / "laws_docs.txt").read_text(encoding="utf-8").splitlines() if l.strip()}
     laws = load_questions(SETS / "fresh_laws.jsonl")
     wanted = {q.doc for q in laws if q.answerable}
-    assert wanted <= listed
-    texts: dict[str, str] = {}
-    with tarfile.open(SHARED / "benchmarks" / "laws-cn.tar.xz") as tar:
-        for member in tar:
-            name = member.name.removeprefix("./")
-            if member.isfile() and name in wanted:
-                texts[name] = norm(tar.extractfile(member).read().decode("utf-8"))
+    assert wanted <= _listed_laws()
+    texts = _law_texts(wanted)
     _check(laws, lambda doc: texts[doc])
 
 
