@@ -36,12 +36,12 @@ import numpy as np
 
 from eval.metrics import evidence_rank
 from eval.questions import load_questions
-from rag.embedders import make_embedder
+from rag.embedders import auto_choice, make_embedder
 from rag.filters import make_filter
 from rag.index_store import IndexStore
 from rag.indexing import IndexReport, embed_pending, update_index
 from rag.service import RagService
-from rag.settings import get_settings
+from rag.settings import AUTO_EMBEDDER, get_settings
 
 STEPS = (10_000, 50_000)
 CHARS_PER_PASSAGE = 73  # measured on the laws corpus (16M characters, ~220k passages): sizes the steps
@@ -96,7 +96,13 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         return _embedder_speeds(args, settings, files)
     if args.stores:
         return _compare_stores(args, settings, files, work)
-    embedder = make_embedder(settings)
+    name = settings.embedder
+    if name == AUTO_EMBEDDER:  # what RagService would settle on for this corpus (rag.embedders.auto_choice)
+        estimated = int(sum(f.stat().st_size for f in files) / 3 / CHARS_PER_PASSAGE)
+        name = auto_choice(settings, estimated)
+        print(f"embedder: {name} (RAG_EMBEDDER=auto for ~{estimated} passages; e5 up to "
+              f"{settings.embedder_auto_max_passages})")
+    embedder = make_embedder(settings, name)
     service = RagService(settings, embedder)
     questions = [q for q in load_questions(args.questions)] if args.questions.is_file() else []
 

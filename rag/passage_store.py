@@ -101,6 +101,10 @@ class PassageStore(Protocol):
 
     def stats(self) -> dict[str, object]: ...
 
+    def built_with(self) -> str | None:
+        """The name of the embedder the stored vectors belong to (None: no index yet)."""
+        ...
+
     def snapshot(self, embedder: Embedder) -> IndexSnapshot: ...
 
     def update(self, paths: list[Path], embedder: Embedder, *, rebuild: bool = False,
@@ -150,6 +154,10 @@ class LocalStore:
             "segments": len(manifest.segments),
             "built": manifest.created,
         }
+
+    def built_with(self) -> str | None:
+        manifest = self.files.read_manifest()
+        return manifest.embedder if manifest else None
 
     def snapshot(self, embedder: Embedder) -> IndexSnapshot:
         s = self.settings

@@ -6,7 +6,7 @@ import shutil
 import threading
 from pathlib import Path
 
-from rag.embedders import make_embedder
+from rag.embedders import AUTO_CHOICES, auto_choice, make_embedder
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError
 from rag.filters import SearchFilter
@@ -15,7 +15,7 @@ from rag.indexing import EmbedProgress, IndexReport, Progress
 from rag.passage_store import IndexSnapshot, PassageStore, make_passage_store
 from rag.retrieval import FusionWeights, HybridRetriever, Mode
 from rag.schema import Passage
-from rag.settings import Settings
+from rag.settings import AUTO_EMBEDDER, Settings
 from rag.tokenizer import tokenize
 
 
@@ -25,6 +25,9 @@ class RagService:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, store: PassageStore | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
+        # "auto" follows the library's size (rag.embedders.auto_choice) unless an embedder is handed in
+        self.auto_embedder = embedder is None and settings.embedder == AUTO_EMBEDDER
+        self._embedders: dict[str, Embedder] = {}
         self.store = store if store is not None else make_passage_store(settings)  # RAG_STORE picks the backend
         self._lock = threading.RLock()
         self._retriever: HybridRetriever | None = None
@@ -37,8 +40,36 @@ class RagService:
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
-                self._embedder = make_embedder(self.settings)
+                built = self.store.built_with() if self.auto_embedder else None
+                self._embedder = self._named(built if built in AUTO_CHOICES else None)
             return self._embedder
+
+    def _named(self, name: str | None) -> Embedder:
+        """Each embedder is loaded once, so following the library's size back and forth costs no reload."""
+        key = name or self.settings.embedder
+        if key not in self._embedders:
+            self._embedders[key] = make_embedder(self.settings, name)
+        return self._embedders[key]
+
+    def _follow_index_embedder(self) -> None:
+        """Another process (the CLI) may have switched an "auto" library to the other embedder."""
+        built = self.store.built_with() if self.auto_embedder else None
+        if built in AUTO_CHOICES and built != self.embedder.name:
+            self._embedder = self._named(built)
+
+    def _fit_embedder_to_size(self, report: IndexReport) -> None:
+        """With "auto", a library that grew past (or shrank below) the limit is re-embedded with the
+        embedder its size calls for; the text stays searchable meanwhile."""
+        wanted = auto_choice(self.settings, report.chunks)
+        if wanted == self.embedder.name:
+            return
+        switched = self.store.update([], self._named(wanted), embed=False)
+        with self._lock:
+            self._embedder = self._named(wanted)
+        report.notes.append(f"{report.chunks} passages: vectors by {wanted} (RAG_EMBEDDER=auto, limit "
+                            f"{self.settings.embedder_auto_max_passages} for e5)")
+        report.notes.extend(switched.notes)
+        report.pending = switched.pending
 
     @property
     def weights(self) -> FusionWeights:
@@ -67,8 +98,17 @@ class RagService:
         """With `background`, return as soon as the new text is searchable (BM25) and compute its vectors
         in a background thread; `embedding_progress()` reports how far that is."""
         self.wait_for_embedding()  # one vector writer at a time; a background run is resumed below
+        embed_here = embed and not background
         report = self.store.update(paths, self.embedder, rebuild=rebuild, remove=remove, progress=progress,
-                                   embed=embed and not background, embed_progress=self._embedding)
+                                   embed=embed_here and not self.auto_embedder, embed_progress=self._embedding)
+        if self.auto_embedder:
+            self._fit_embedder_to_size(report)
+            if embed_here:  # the vectors, by the embedder the size chose
+                vectors = self.store.update([], self.embedder, progress=progress, embed_progress=self._embedding)
+                report.embedded, report.reused, report.pending = vectors.embedded, vectors.reused, vectors.pending
+                report.seconds += vectors.seconds
+                for stage, seconds in vectors.stages.items():
+                    report.stages[stage] = report.stages.get(stage, 0.0) + seconds
         with self._lock:
             self._retriever = None
         if background and report.pending:
@@ -132,6 +172,7 @@ class RagService:
             if version is None:
                 raise IndexStateError(f"no index in {self.store.location}; build it with: python -m rag index")
             if self._retriever is None or self._retriever.index.version != version:
+                self._follow_index_embedder()
                 loaded = self.store.snapshot(self.embedder)
                 self._retriever = HybridRetriever(loaded, self.embedder, self.weights, self.filters)
                 tokenize("预热")  # load jieba's dictionary now rather than inside the first query

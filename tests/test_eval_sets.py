@@ -125,3 +125,27 @@ def test_fresh_sets_written_after_the_mechanisms_were_chosen():
 def test_a_table_row_matches_evidence_by_its_cell_values():
     row = "一般公共预算财政拨款基本支出决算表 | 科目编码：30102 | 科目名称：津贴补贴 | 决算数：1,238.58"
     assert norm("".join(row_values(row) or [])) == norm("30102津贴补贴1,238.58")
+
+
+def test_fresh2_demo_and_real_sets():
+    """fresh2_*.jsonl: a second pair of sets by an author who had not seen the code; the same checks."""
+    demo = norm((ROOT / "data" / "changqing-2024-government-work-report.txt").read_text(encoding="utf-8"))
+    demo_questions = load_questions(SETS / "fresh2_demo.jsonl")
+    assert len(demo_questions) >= 50
+    _check(demo_questions, lambda doc: demo)
+    real: dict[str, str] = {}
+    real_questions = load_questions(SETS / "fresh2_real.jsonl")
+    assert len(real_questions) >= 56
+    _check(real_questions, lambda doc: real.setdefault(doc, norm(_raw_text(SHARED / "corpus" / "real" / doc))))
+
+
+def test_fresh2_laws_over_the_whole_archive():
+    """fresh2_laws_full.jsonl: written by an author who had not seen the code, drawn from files across the
+    whole laws archive (national laws, regulations, judicial interpretations, local regulations)."""
+    questions = load_questions(SETS / "fresh2_laws_full.jsonl")
+    assert len(questions) >= 60
+    wanted = {q.doc for q in questions if not q.unanswerable}
+    assert len(wanted) >= 30
+    texts = _law_texts(wanted)
+    assert set(texts) == wanted
+    _check(questions, lambda doc: texts[doc])

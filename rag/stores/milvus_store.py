@@ -267,6 +267,10 @@ class MilvusStore:
                 "embedded": int(meta.get("passages", 0)), "segments": 0, "built": meta.get("created", ""),
                 "store": self.location}
 
+    def built_with(self) -> str | None:
+        meta = self._meta()
+        return meta["embedder"] if meta else None
+
     def snapshot(self, embedder: Embedder) -> "MilvusSnapshot":
         meta = self._meta()
         if meta is None:

@@ -11,6 +11,8 @@ shared vocabulary file that every write would have to rewrite. Scores equal bm25
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
 
@@ -122,6 +124,9 @@ class TermStore:
         return len(self.lengths)
 
 
+CACHE_MIN_ROWS = 2_000  # a term in fewer passages is gathered faster than it is looked up
+CACHE_MAX_POSTINGS = 8_000_000  # ~100 MB of rows and weights
+_NOTHING = np.zeros(0, dtype=bool)  # `allow` that gathers no segment: frequencies only
 _NO_ROWS = np.zeros(0, dtype=np.int32)
 _NO_TFS = np.zeros(0, dtype=np.uint16)
 
@@ -137,46 +142,87 @@ class SegmentedBM25:
         self.k1, self.b = k1, b
         self._count = int(sum(int((g >= 0).sum()) for _, g in self.parts))
         lengths = np.zeros(self._count, dtype=np.float32)
+        self._spans: list[tuple[int, int, bool]] = []  # per part: its live global rows lo..hi-1, all rows live
         for store, global_rows in self.parts:
             live = global_rows >= 0
             lengths[global_rows[live]] = np.asarray(store.lengths)[live]
+            rows = global_rows[live]
+            self._spans.append((int(rows.min()) if len(rows) else 0, int(rows.max()) + 1 if len(rows) else 0,
+                                bool(live.all())))
         avg = float(lengths.mean()) if self._count else 1.0
         self._norm = (k1 * ((1 - b) + b * lengths / max(avg, 1e-9))).astype(np.float32)
+        # A frequent term's postings (规定, 应当, 罚款) are gathered across every segment by most questions:
+        # kept, scored, for the next question (this snapshot never changes; a new version gets a new cache).
+        self._cache: OrderedDict[int, tuple[np.ndarray, np.ndarray, int]] = OrderedDict()
+        self._cached_postings = 0
+        self._lock = threading.Lock()
 
-    def _live_postings(self, tids: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """For each term: (global rows, term frequencies) over all segments, live rows only."""
+    def _live_postings(self, tids: np.ndarray, allow: np.ndarray | None = None
+                       ) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """For each term: (global rows, term frequencies, live document frequency) over all segments.
+
+        With `allow`, segments holding no allowed row are not gathered, only counted for the frequency,
+        so a search inside a few documents costs what those documents cost."""
         found: list[tuple[list, list]] = [([], []) for _ in tids]
-        for store, global_rows in self.parts:
+        df = np.zeros(len(tids), dtype=np.int64)
+        for (store, global_rows), (lo, hi, all_live) in zip(self.parts, self._spans):
             if not len(store.terms):
                 continue
             at = np.searchsorted(store.terms, tids)  # one vectorised look-up per segment
             hit = np.flatnonzero((at < len(store.terms)) & (store.terms[np.minimum(at, len(store.terms) - 1)] == tids))
+            skip = allow is not None and not allow[lo:hi].any()
             for i in hit:
                 start, end = int(store.indptr[at[i]]), int(store.indptr[at[i] + 1])
+                if skip and all_live:
+                    df[i] += end - start
+                    continue
                 g = global_rows[store.rows[start:end]]
                 ok = g >= 0
-                found[i][0].append(g[ok])
-                found[i][1].append(store.tfs[start:end][ok])
-        return [(np.concatenate(r), np.concatenate(t).astype(np.float32)) if r else
-                (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)) for r, t in found]
+                df[i] += int(ok.sum())
+                if not skip:
+                    found[i][0].append(g[ok])
+                    found[i][1].append(store.tfs[start:end][ok])
+        return [(np.concatenate(r), np.concatenate(t).astype(np.float32), int(n)) if r else
+                (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), int(n)) for (r, t), n in zip(found, df)]
 
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
-        """BM25 score of every live row; a repeated query token counts once per repetition (as bm25s)."""
+    def _weighted(self, tids: np.ndarray, allow: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each term's (rows, BM25 contribution per occurrence count); frequent terms from the cache."""
+        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        with self._lock:
+            for tid in tids.tolist():
+                if tid in self._cache:
+                    self._cache.move_to_end(tid)
+                    rows, weights, _ = self._cache[tid]
+                    out[tid] = (rows, weights)
+        todo = np.asarray([t for t in tids.tolist() if t not in out], dtype=np.int64)
+        for tid, (rows, tfs, df) in zip(todo.tolist(), self._live_postings(todo, allow) if len(todo) else []):
+            idf = np.log(1 + (self._count - df + 0.5) / (df + 0.5))
+            weights = (idf * tfs / (self._norm[rows] + tfs)).astype(np.float32)
+            out[tid] = (rows, weights)
+            if allow is None and len(rows) >= CACHE_MIN_ROWS:
+                with self._lock:
+                    self._cache[tid] = (rows, weights, df)
+                    self._cached_postings += len(rows)
+                    while self._cached_postings > CACHE_MAX_POSTINGS and self._cache:
+                        _, (old, _, _) = self._cache.popitem(last=False)
+                        self._cached_postings -= len(old)
+        return [out[t] for t in tids.tolist()]
+
+    def scores(self, query_tokens: list[str], allow: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every live row (rows outside `allow` may be left at 0); a repeated query token
+        counts once per repetition (as bm25s)."""
         scores = np.zeros(self._count, dtype=np.float32)
         if not self._count or not query_tokens:
             return scores
         tids, repeats = np.unique(term_ids(query_tokens), return_counts=True)
-        for (rows, tfs), times in zip(self._live_postings(tids), repeats):
-            if not len(rows):
-                continue
-            df = len(rows)
-            idf = np.log(1 + (self._count - df + 0.5) / (df + 0.5))
-            scores[rows] += (times * idf * tfs / (self._norm[rows] + tfs)).astype(np.float32)
+        for (rows, weights), times in zip(self._weighted(tids, allow), repeats):
+            if len(rows):
+                scores[rows] += times * weights
         return scores
 
     def search(self, query_tokens: list[str], k: int, allow: np.ndarray | None = None) -> list[SearchHit]:
         """Top k live rows with a positive score; `allow` (a bool per global row) filters before ranking."""
-        scores = self.scores(query_tokens)
+        scores = self.scores(query_tokens, allow)
         if allow is not None:
             scores = np.where(allow, scores, 0)
         positive = np.flatnonzero(scores > 0)
@@ -189,8 +235,15 @@ class SegmentedBM25:
 
     def document_frequencies(self, tokens: list[str]) -> dict[str, int]:
         """How many live rows contain each token (0 if unknown)."""
-        found = self._live_postings(term_ids(tokens)) if tokens else []
-        return {t: len(rows) for t, (rows, _) in zip(tokens, found)}
+        if not tokens:
+            return {}
+        tids = term_ids(tokens)
+        with self._lock:
+            known = {t: self._cache[t][2] for t in tids.tolist() if t in self._cache}
+        rest = np.asarray([t for t in tids.tolist() if t not in known], dtype=np.int64)
+        if len(rest):
+            known.update((t, df) for t, (_, _, df) in zip(rest.tolist(), self._live_postings(rest, _NOTHING)))
+        return {token: known[t] for token, t in zip(tokens, tids.tolist())}
 
     def __len__(self) -> int:
         return self._count

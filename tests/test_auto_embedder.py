@@ -1,0 +1,44 @@
+"""RAG_EMBEDDER=auto: e5 while the library embeds in minutes, the static model beyond (real models)."""
+from __future__ import annotations
+
+import pytest
+
+from rag.service import RagService
+from rag.settings import E5_EMBEDDER, STATIC_EMBEDDER, Settings
+
+from conftest import DEMO
+
+QUESTION = "2023年一般公共预算收入是多少"
+
+
+def _settings(root, limit: int) -> Settings:
+    # default cache folder: the models are built once for every test that uses them
+    return Settings(_env_file=None, RAG_DATA_DIR=str(root / "data"), RAG_INDEX_DIR=str(root / "index"),
+                    RAG_LLM="extractive", RAG_EMBEDDER="auto", RAG_EMBEDDER_AUTO_MAX=str(limit))
+
+
+@pytest.mark.model
+def test_a_library_past_the_limit_is_embedded_with_the_static_model_and_back_with_e5(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / DEMO.name).write_bytes(DEMO.read_bytes())
+
+    big = RagService(_settings(tmp_path, limit=50))  # the demo report alone is more than 50 passages
+    report = big.index([tmp_path / "data"])
+    assert report.chunks > 50 and report.pending == 0
+    assert big.embedder.name == STATIC_EMBEDDER and big.stats()["embedder"].startswith(STATIC_EMBEDDER)
+    assert big.store.coverage()[0] == report.chunks  # every passage has a static vector
+    assert any("30.24亿元" in p.text for p in big.search(QUESTION, k=5, mode="dense"))
+
+    # Another process with a higher limit reads the index with the embedder it was built with ...
+    small = RagService(_settings(tmp_path, limit=100_000))
+    assert small.embedder.name == STATIC_EMBEDDER
+    assert "30.24亿元" in small.search(QUESTION, k=1)[0].text
+    # ... and its next index run re-embeds the library with e5, which its size now calls for.
+    switched = small.index([])
+    assert small.embedder.name == E5_EMBEDDER and small.stats()["embedder"].startswith(E5_EMBEDDER)
+    assert any("re-embedding every passage" in note for note in switched.notes)
+    assert switched.embedded == report.chunks and small.store.coverage() == (report.chunks, report.chunks)
+    assert any("30.24亿元" in p.text for p in small.search(QUESTION, k=5, mode="dense"))
+
+    # The first service notices the switch at its next search rather than failing on a mismatch.
+    assert "30.24亿元" in big.search(QUESTION, k=1)[0].text and big.embedder.name == E5_EMBEDDER
