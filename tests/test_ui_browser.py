@@ -187,6 +187,10 @@ def test_upload_then_ask_about_it(app: App, browser: BrowserContext, tmp_path: P
     page.locator("#rag-add").click()
     expect(page.locator("#rag-report")).to_contain_text("已添加", timeout=WAIT_MS)
     expect(page.locator("#rag-report")).to_contain_text(fact.name)
+    # its vectors are computed in the background; the tab follows them until every passage has one
+    passages = app.service.store.coverage()[1]
+    expect(page.locator("#rag-embedding")).to_contain_text(f"全部 {passages} 个段落已有向量", timeout=WAIT_MS)
+    assert app.service.store.coverage() == (passages, passages)
     documents = len(app.service.documents())
     expect(page.locator("#rag-docs")).to_contain_text(fact.name)
     expect(page.locator("#rag-docs")).to_contain_text(f"共 {documents} 个文件")

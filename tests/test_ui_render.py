@@ -11,7 +11,7 @@ from rag.schema import Answer, Chunk, Citation, Origin, Passage
 from rag.viewer import PageImage, SourceView, table_rows
 from ui.chat import ChatState, Turn
 from ui.highlight import highlight_spans, split_clauses, supporting_clauses
-from ui.library import documents_html, report_html
+from ui.library import documents_html, embedding_html, report_html
 from ui.render import (
     TurnSources,
     answer_html,
@@ -194,6 +194,23 @@ def test_documents_table_and_report():
     html = report_html(report, "添加")
     assert "已添加：new.txt" in html and "bad.pdf" in html and "no text layer" in html
     assert "2 documents, 9 passages" in html  # the raw summary_lines() are kept, folded
+
+
+def test_the_library_tab_follows_background_embedding(tmp_settings):
+    """An upload is searchable by keyword at once; the tab says how many passages still lack vectors."""
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.service import RagService
+
+    (tmp_settings.data_dir / "a.txt").write_text("示范区2025年共建成智能充电桩4321个。\n\n覆盖全部公共停车场。",
+                                                 encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    report = service.index([tmp_settings.data_dir], embed=False)
+    assert report.pending and "个段落的向量正在后台计算" in report_html(report, "添加")
+    assert f"{report.pending} 个段落尚无向量" in embedding_html(service)
+    assert "4321" in service.search("智能充电桩", k=1, mode="bm25")[0].text  # keyword search before vectors
+    service.start_embedding()
+    assert service.wait_for_embedding(timeout=60)
+    assert f"全部 {report.chunks} 个段落已有向量" in embedding_html(service)
 
 
 # -- icons, tables, page and context views ---------------------------------------------------------

@@ -23,6 +23,7 @@ from ui.library import (
     chinese_progress,
     document_choices,
     documents_html,
+    embedding_html,
     error_report_html,
     remove_document,
     report_html,
@@ -112,6 +113,9 @@ def build_app(service: RagService, answerer: Answerer | None = None) -> gr.Block
                                     height=150, scale=4, elem_id="rag-upload")
                     add_btn = gr.Button("添加到索引", variant="primary", scale=1, min_width=120, elem_id="rag-add")
                 report = gr.HTML("", elem_id="rag-report", js_on_load=None)
+                embedding = gr.HTML(embedding_html(service), elem_id="rag-embedding", js_on_load=None)
+                gr.Timer(2.0).tick(lambda: embedding_html(service), None, embedding, queue=False,
+                                   show_progress="hidden")
                 gr.Markdown("#### 已索引的文件")
                 with gr.Row(equal_height=True):
                     doc_filter = gr.Textbox(placeholder="按文件名筛选…", show_label=False, scale=4, elem_id="rag-doc-filter")

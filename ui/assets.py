@@ -154,6 +154,9 @@ b.rag-num { font-weight: 700; text-decoration: underline; text-decoration-color:
 .rag-report ul { margin: 4px 0 4px 1.2em; padding: 0; }
 .rag-rep-fail { color: #b91c1c; }
 .rag-rep-same { color: var(--body-text-color-subdued); }
+.rag-embed { font-size: .9em; margin: 4px 0; color: var(--body-text-color-subdued); }
+.rag-embed-run { color: #2563eb; }
+.rag-embed-fail { color: #b91c1c; }
 .rag-log { font-family: var(--font-mono); font-size: .8rem; white-space: pre-wrap; }
 .rag-statusline { font-size: .8rem; color: var(--body-text-color-subdued); padding: 2px 4px; }
 """

@@ -33,7 +33,8 @@ def add_files(service: RagService, paths: list[Path], progress: ProgressFn | Non
     """Index uploaded files; unsupported types are reported as failures instead of reaching the indexer."""
     supported = [p for p in paths if p.suffix.lower() in SUPPORTED_SUFFIXES]
     with WRITE_LOCK:
-        report = service.add_files(supported, progress=progress) if supported else IndexReport()
+        # searchable by keyword as soon as the text is in; vectors follow in the background (embedding_html)
+        report = service.add_files(supported, progress=progress, background=True) if supported else IndexReport()
     for path in paths:
         if path not in supported:
             report.failed[path.name] = f"不支持的文件类型 {path.suffix or '（无扩展名）'}（支持：{' '.join(SUPPORTED_SUFFIXES)}）"
@@ -41,6 +42,25 @@ def add_files(service: RagService, paths: list[Path], progress: ProgressFn | Non
         stats = service.stats()
         report.documents, report.chunks = int(stats.get("documents", 0)), int(stats.get("passages", 0))
     return report
+
+
+def embedding_html(service: RagService) -> str:
+    """How far dense retrieval covers the library: a new upload is found by keyword at once and by
+    meaning once its vectors are computed in the background."""
+    state = service.embedding_progress()
+    embedded, passages = int(state.get("embedded", 0)), int(state.get("passages", 0))
+    if state.get("error"):
+        return (f'<div class="rag-embed rag-embed-fail">{icon("cross")}段落向量计算出错：{esc(state["error"])}'
+                "（关键词检索不受影响；重新添加文件或运行 <code>python -m rag index</code> 可继续）</div>")
+    if state.get("running"):
+        left = state.get("seconds_left")
+        eta = f"，约剩 {int(left) + 1} 秒" if isinstance(left, (int, float)) else ""
+        return (f'<div class="rag-embed rag-embed-run">{icon("stack")}正在后台计算段落向量：'
+                f'{state.get("done", 0)}/{state.get("total", 0)}{eta}。新文件已可按关键词检索。</div>')
+    if embedded < passages:
+        return (f'<div class="rag-embed rag-embed-run">{icon("stack")}{passages - embedded} 个段落尚无向量'
+                "（关键词检索可找到它们）。</div>")
+    return f'<div class="rag-embed rag-embed-ok">{icon("check")}全部 {passages} 个段落已有向量。</div>'
 
 
 def remove_document(service: RagService, key: str) -> IndexReport:
@@ -59,6 +79,9 @@ def report_html(report: IndexReport, action: str) -> str:
         rows.append(f'<li class="rag-rep-same">{icon("equal")}内容未变化，已跳过：{esc("、".join(report.unchanged))}</li>')
     for key, reason in report.failed.items():
         rows.append(f'<li class="rag-rep-fail">{icon("cross")}未能索引 <b>{esc(Path(key).name)}</b>：{esc(reason)}</li>')
+    if report.pending:
+        rows.append(f'<li class="rag-rep-same">{icon("stack")}新内容已可按关键词检索；{report.pending} 个段落的向量'
+                    "正在后台计算（进度见下方）。</li>")
     if not rows:
         rows.append('<li class="rag-rep-same">没有变化。</li>')
     log = "".join(f"<div>{esc(line)}</div>" for line in report.summary_lines())
@@ -123,7 +146,8 @@ def status_html(service: RagService, llm_label: str) -> str:
     stats = service.stats()
     rows = [("回答模型", llm_label), ("文件数", stats.get("documents", 0)), ("段落数", stats.get("passages", 0))]
     if "embedder" in stats:
-        rows += [("向量模型", stats["embedder"]), ("向量索引", stats.get("vector_index", "")),
+        rows += [("向量模型", stats["embedder"]), ("已有向量的段落", f'{stats.get("embedded", 0)}/{stats.get("passages", 0)}'),
+                 ("向量索引", stats.get("vector_index", "")),
                  ("索引更新时间", stats.get("built", ""))]
     cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     return f'<table class="rag-status-table">{cells}</table>'
