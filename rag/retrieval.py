@@ -4,6 +4,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -27,6 +28,9 @@ MAX_QUERY_CHARS = 2000
 CANDIDATE_DEPTH = 100
 CONSTRAINT_DEPTH = 60  # candidates checked against the question's place/year constraints
 UNSATISFIED_FACTOR = 0.1
+SUPERSEDED_FACTOR = 0.5  # an older version of a law, for a question that names no year or version
+LAW_KIND = "法律法规"  # rag.card's kind of laws and regulations: the kind that has versions in force
+_YEAR_WRITTEN = re.compile(r"(?:19|20)\d{2}\s*年")
 COVERAGE_DEPTH = 20  # leading candidates re-weighed by how much of the question they name
 LOCAL_RULE_FACTOR = 0.3
 CITED_DEPTH = 20  # leading candidates whose article lends score to the passages citing it
@@ -52,6 +56,7 @@ class FusionWeights:
     phrases: float = 0.1  # 0..1: how much the share of the question's 3-character phrases re-weighs the leaders
     parts: bool = True  # each part of a multi-part question is ranked on its own, the lists taken in turn
     shape: bool = True  # a question asking a figure, a list or a sanction prefers passages stating one (rag.answer_shape)
+    versions: bool = True  # a law's older versions rank below the one in force unless the question names a year
 
 
 @dataclass(frozen=True)
@@ -110,11 +115,30 @@ class HybridRetriever:
             for row in fused:
                 if self.index.chunks[row].origin.doc in named.other_versions:
                     fused[row] *= UNSATISFIED_FACTOR
+        elif self.weights.versions and self._superseded and not _YEAR_WRITTEN.search(query):
+            # "行政复议法" with no version asked is the one in force: the 2023 text before the 2017 one
+            for row in fused:
+                if self.index.chunks[row].origin.doc in self._superseded:
+                    fused[row] *= SUPERSEDED_FACTOR
         if self.weights.citations:
             self._lend_to_citing(fused, ranks)
         if self.weights.shape:  # after the lending: a citing penalty clause states the figure its article lacks
             self._weigh_shape(fused, query)
         return self._order(fused, ranks), fused, scores, ranks
+
+    @cached_property
+    def _superseded(self) -> frozenset[str]:
+        """Laws and regulations a newer version in the library replaces (same title and place, older year)."""
+        newest: dict[tuple[str, str], int] = {}
+        versions: list[tuple[tuple[str, str], int, str]] = []
+        for entry in self.index.manifest.documents.values():
+            card = entry.card or {}
+            if card.get("kind") != LAW_KIND or not card.get("title") or not card.get("year"):
+                continue
+            key = (str(card["title"]), str(card.get("place") or ""))
+            versions.append((key, int(card["year"]), entry.name))
+            newest[key] = max(newest.get(key, 0), int(card["year"]))
+        return frozenset(name for key, year, name in versions if year < newest[key])
 
     def _with_parts(self, order: list[int], fused: dict[int, float], scores: dict[int, dict[str, float]],
                     ranks: dict[int, dict[str, int]], parts: tuple[str, ...], mode: Mode, depth: int,

@@ -10,6 +10,7 @@ from rag.dedup import collapse, normalise
 from rag.errors import QueryError
 from rag.filters import make_filter, parse_years
 from rag.schema import Chunk, Origin
+from rag.retrieval import FusionWeights, HybridRetriever
 from rag.service import RagService
 
 from test_cli import _run
@@ -98,3 +99,24 @@ def test_cli_search_with_filters_and_also_in(tmp_path: Path):
     assert "同见于：" in text.stdout
     bad = _run(["search", "社会保险登记", "--year", "abc"], tmp_path)
     assert bad.returncode == 2 and "year range" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_version_in_force_ranks_before_the_one_it_replaced(tmp_settings, demo_service):
+    """Two versions of one law word an article differently: a question naming no year gets the newer
+    text first; one naming a year is left to the year checks."""
+    data = tmp_settings.data_dir
+    _law(data / "行政法", "行政复议法(2017-09-01).md", "中华人民共和国行政复议法",
+         "第九条 公民认为具体行政行为侵犯其合法权益的，可以自知道该具体行政行为之日起六十日内提出行政复议申请。")
+    _law(data / "行政法", "行政复议法(2023-09-01).md", "中华人民共和国行政复议法",
+         "第二十条 公民认为行政行为侵犯其合法权益的，可以自知道或者应当知道该行政行为之日起六十日内提出行政复议申请。")
+    demo_service.index([data])
+    cards = {d.name: d.card for d in demo_service.documents().values() if d.name.startswith("行政复议法")}
+    assert {c["title"] for c in cards.values()} == {"中华人民共和国行政复议法"} and all(c["kind"] == "法律法规" for c in cards.values())
+    top = demo_service.search("认为行政行为侵犯合法权益，多少日内可以申请行政复议？", k=2)
+    assert [p.chunk.origin.doc for p in top] == ["行政复议法(2023-09-01).md", "行政复议法(2017-09-01).md"]
+    plain = HybridRetriever(demo_service.retriever().index, demo_service.embedder,
+                            FusionWeights(versions=False))
+    old_first = plain.search("认为具体行政行为侵犯合法权益，多少日内可以申请行政复议？", k=1)
+    assert old_first[0].chunk.origin.doc == "行政复议法(2017-09-01).md"  # its own words favour the old text …
+    assert demo_service.search("认为具体行政行为侵犯合法权益，多少日内可以申请行政复议？",
+                               k=1)[0].chunk.origin.doc == "行政复议法(2023-09-01).md"  # … the version in force goes first
