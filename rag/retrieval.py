@@ -18,6 +18,7 @@ from rag.errors import IndexStateError, QueryError
 from rag.filters import SearchFilter, allowed_rows
 from rag.passage_store import IndexSnapshot
 from rag.schema import Passage
+from rag.synonyms import formal_expansion
 from rag.time_scope import parse_time_scope, scope_factors
 from rag.textnorm import law_clock_times
 from rag.titles import version_fits, version_phrases
@@ -57,6 +58,7 @@ class FusionWeights:
     parts: bool = True  # each part of a multi-part question is ranked on its own, the lists taken in turn
     shape: bool = True  # a question asking a figure, a list or a sanction prefers passages stating one (rag.answer_shape)
     versions: bool = True  # a law's older versions rank below the one in force unless the question names a year
+    everyday: bool = True  # BM25 also searches what statutes write for the question's everyday words (rag.everyday_words)
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,11 @@ class HybridRetriever:
         """Each retriever's hits for one text among the rows of `mask` (None: all)."""
         ranked: dict[str, list[tuple[int, float]]] = {}
         if mode in ("hybrid", "bm25"):
-            ranked["bm25"] = [(h.row, h.score) for h in self.index.sparse.search(tokenize(text), depth, mask)]
+            tokens = tokenize(text)
+            if self.weights.everyday:  # "驾照被扣分" also searches 驾驶证: articles write the formal word
+                known = set(tokens)
+                tokens += [t for t in dict.fromkeys(tokenize(" ".join(formal_expansion(text)))) if t not in known]
+            ranked["bm25"] = [(h.row, h.score) for h in self.index.sparse.search(tokens, depth, mask)]
         if mode in ("hybrid", "dense"):
             vector = self.embedder.embed_query(text)
             ranked["dense"] = [(h.row, h.score) for h in self.index.dense.search(vector, depth, mask)]

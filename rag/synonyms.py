@@ -11,6 +11,8 @@ import json
 from functools import lru_cache
 from importlib import metadata
 
+from rag.everyday_words import EVERYDAY, formal_words
+
 MAX_GROUP = 24  # larger "=" groups are loose families (多少 → 些许, 数据…), not synonyms
 
 
@@ -52,8 +54,19 @@ _CHANGE_NOUNS = {
 
 
 def synonyms(word: str) -> frozenset[str]:
-    """The thesaurus's synonyms of `word` (two characters or more), or an empty set."""
-    return _table().get(word, frozenset()) | _CHANGE_NOUNS.get(word, frozenset())
+    """The thesaurus's synonyms of `word` (two characters or more), and what statutes write for it when
+    it is an everyday word (房东 → 出租人, rag.everyday_words), or an empty set."""
+    return _table().get(word, frozenset()) | _CHANGE_NOUNS.get(word, frozenset()) | frozenset(formal_words(word))
+
+
+def formal_expansion(text: str) -> list[str]:
+    """What statutes and official documents write for the everyday words of `text` (驾照 → 驾驶证), each
+    once and only when `text` does not already write it: the words a keyword search adds to a question."""
+    found: list[str] = []
+    for word, formal in EVERYDAY.items():
+        if word in text:
+            found.extend(f for f in formal if f not in text and f not in found)
+    return found
 
 
 def available() -> bool:

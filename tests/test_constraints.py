@@ -208,3 +208,19 @@ def test_a_sibling_insurance_is_a_near_miss():
     c = parse_constraints("2023年末全国参加基本医疗保险的人数是多少？")
     assert near_miss(c, normalize("年末全国参加基本养老保险人数106643万人，比上年末增加1336万人。")) == "养老保险人数"
     assert near_miss(c, normalize("年末全国参加基本医疗保险人数133389万人。")) == ""
+
+
+# 民法典合同编 第七百二十二条
+RENT_ARTICLE = ("第七百二十二条 承租人无正当理由未支付或者迟延支付租金的，出租人可以请求承租人在合理期限内支付；"
+                "承租人逾期不支付的，出租人可以解除合同。")
+
+
+def test_an_everyday_word_is_covered_by_the_word_the_statute_writes():
+    """"租客一直拖着不交房租，房东能不能解约？": 租客, 房东 and 房租 are 承租人, 出租人 and 租金 in the law."""
+    from rag.constraints import SYNONYM_SHARE, term_covered
+
+    text = normalize(RENT_ARTICLE)
+    assert term_covered("房东", text) == SYNONYM_SHARE and term_covered("租客", text) == SYNONYM_SHARE
+    c = parse_constraints("租客一直拖着不交房租，房东能不能解除合同？")
+    share, missing = topic_coverage(c, text)
+    assert share >= TOPIC_MIN and not {"房东", "租客"} & set(missing)

@@ -201,3 +201,26 @@ def test_a_spoken_time_of_day_finds_the_article_that_writes_it_in_24_hours(tmp_s
         "网络游戏服务提供者不得在每日二十二时至次日八时向未成年人提供网络游戏服务。\n")})
     top = service.search("孩子晚上十点以后还能玩网络游戏吗？", k=1)[0]
     assert "二十二时" in top.chunk.text
+
+
+# 道路交通安全法(2021-04-29), 第一百一十条, and a neighbour that shares the question's everyday words
+DETAINED_LICENCE = ("第一百一十条 执行职务的交通警察认为应当对道路交通违法行为人给予暂扣或者吊销机动车驾驶证处罚的，"
+                    "可以先予扣留机动车驾驶证，并在二十四小时内将案件移交公安机关交通管理部门处理。")
+NEIGHBOUR = "第一百零七条 对道路交通违法行为人予以警告、二百元以下罚款，交通警察可以当场作出行政处罚决定，并出具行政处罚决定书。"
+
+
+def test_everyday_words_also_search_what_the_statute_writes(tmp_settings):
+    """"驾照被扣了" is written 扣留机动车驾驶证 in the law: BM25 adds the statute's words to the question."""
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.service import RagService
+    from rag.synonyms import formal_expansion
+
+    question = "驾照被扣了怎么办？"
+    assert "驾驶证" in formal_expansion(question) and formal_expansion("机动车驾驶证被扣留") == []
+    (tmp_settings.data_dir / "道路交通安全法.md").write_text(
+        f"# 中华人民共和国道路交通安全法\n\n{NEIGHBOUR}\n\n{DETAINED_LICENCE}\n", encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    assert "扣留机动车驾驶证" in service.search(question, k=1, mode="bm25")[0].text
+    plain = HybridRetriever(service.retriever().index, service.embedder, FusionWeights(everyday=False))
+    assert not plain.search(question, k=1, mode="bm25")  # the question's own words are in no article
