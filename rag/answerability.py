@@ -409,6 +409,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     # a date belongs to an event: the word written last before "哪天" must be in the sentence that dates it
     dated = c.expects == DATE_KINDS
     key = focus[-1] if dated and focus else None
+    grade = asked_grade(question)  # "数额较大", "情节严重", "特别重大": which bracket of a graded scale is asked
     candidates: list[tuple[bool, bool, Clause]] = []  # (names the nearest word, is a table cell, clause)
     articles = articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
@@ -443,6 +444,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if per_unit and not _PER_UNIT_SAID.search(subject):
                     continue  # a per-person/per-month figure was asked: "代缴…181亿元" is a total
                 said = normalize(subject)
+                if grade and _other_grade(grade, said):
+                    continue  # "特别重大作用" asked: the bracket for 重大作用 (3万元至10万元) is another grade
                 own, _ = topic_coverage(c, said, idf)
                 if dated:
                     own = max(own, share)  # a cover line's date is the document's: its heading names the event
@@ -477,6 +480,23 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
         if len({_figures_of(x) for x in tied}) > 1 and others:
             best = max(others, key=lambda x: x.score)
     return best
+
+
+# The graded scales of statutes: 较大 / 重大 / 特别重大 (accidents, contributions), 较大 / 巨大 / 特别巨大
+# (amounts), 严重 / 特别严重 (circumstances), 恶劣 / 特别恶劣; each grade has its own bracket of penalties.
+_GRADE = re.compile(r"(?:特别|极其)?(?:重大|严重|巨大|恶劣|较大|较重|轻微)")
+
+
+def asked_grade(question: str) -> str:
+    """The graded phrase a question asks about ("发挥了特别重大作用" → 特别重大), or ""."""
+    found = [m.group(0) for m in _GRADE.finditer(question)]
+    return max(found, key=len, default="")
+
+
+def _other_grade(grade: str, text: str) -> bool:
+    """The text speaks of another grade of the same scale and not of the asked one."""
+    written = {m.group(0) for m in _GRADE.finditer(text)}
+    return bool(written) and grade not in written and any(g[-1] == grade[-1] for g in written)
 
 
 def _figures_of(clause: Clause) -> frozenset[str]:

@@ -316,3 +316,21 @@ def test_several_is_not_a_question_and_days_are_written_as_日():
     assert "二十日" in _answer(question, revision, law)
     # a day of the month is a date, never a number of days
     assert "12月14日" not in _answer("春节放假几天？", revision)
+
+
+# 刑法 第二百六十四条: one article, three grades of the amount stolen, three brackets of punishment
+THEFT = ("第二百六十四条 盗窃公私财物，数额较大的，或者多次盗窃、入户盗窃、携带凶器盗窃、扒窃的，处三年以下有期徒刑、拘役"
+         "或者管制，并处或者单处罚金；数额巨大或者有其他严重情节的，处三年以上十年以下有期徒刑，并处罚金；数额特别巨大"
+         "或者有其他特别严重情节的，处十年以上有期徒刑或者无期徒刑，并处罚金或者没收财产。")
+
+
+def test_the_bracket_of_the_grade_asked_not_of_another_grade():
+    """"数额特别巨大" is its own bracket: 十年以上, not the 三年以上十年以下 of 数额巨大."""
+    from rag.answerability import asked_grade
+
+    question = "盗窃数额特别巨大的，要判多少年以上有期徒刑？"
+    assert asked_grade(question) == "特别巨大"
+    clause = best_clause(parse_constraints(question), [_law(THEFT)], {})
+    assert clause is not None and "十年以上有期徒刑或者无期徒刑" in clause.focus and "三年以上" not in clause.focus
+    lower = best_clause(parse_constraints("盗窃数额巨大的，要判多少年有期徒刑？"), [_law(THEFT)], {})
+    assert lower is not None and "三年以上十年以下" in lower.focus
