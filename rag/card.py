@@ -27,13 +27,14 @@ jieba.setLogLevel(logging.WARNING)
 NATIONAL = "全国"
 CARD_VERSION = 6  # 6: card line in the embedded text only, not in BM25 (re-reads documents indexed before)
 
+LAW_KIND = "法律法规"  # laws and regulations: local rules (rag.index_store) and versions in force (rag.retrieval)
 # Kinds by what their titles say, most specific first.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("政府工作报告", re.compile(r"政\s*府\s*工\s*作\s*报\s*告")),
     ("统计公报", re.compile(r"统计公报|发展统计|公报")),
     ("预算/决算", re.compile(r"预算|决算")),
     ("年度报告", re.compile(r"年度报告|年报")),
-    ("法律法规", re.compile(r"^(?!第[一二三四五六七八九十百零\d]+[章节编条])\S*(?:法|法典|法典\S{0,8}编|条例|规定|办法|细则|解释|规则|决定)(?:\s*[（(][^）)]*[）)])?$")),
+    (LAW_KIND, re.compile(r"^(?!第[一二三四五六七八九十百零\d]+[章节编条])\S*(?:法|法典|法典\S{0,8}编|条例|规定|办法|细则|解释|规则|决定)(?:\s*[（(][^）)]*[）)])?$")),
     ("规划", re.compile(r"规划|纲要")),
     ("通知", re.compile(r"通知|通告|公告|意见")),
 )

@@ -4,6 +4,8 @@ that answer a question asked in everyday words."""
 
 from __future__ import annotations
 
+import unicodedata
+
 EVERYDAY: dict[str, tuple[str, ...]] = {
     # 租房、住房与物业
     "房东": ("出租人",),
@@ -630,6 +632,25 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
 }
 
 
+def _fold(text: str) -> str:
+    """As the checks see text: NFKC, lower case ("ＫＴＶ" and "ktv" are KTV)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+_FOLDED: dict[str, tuple[str, ...]] = {_fold(k): v for k, v in EVERYDAY.items()}
+
+
 def formal_words(word: str) -> tuple[str, ...]:
     """What statutes and official documents write for this everyday word (empty when none is known)."""
-    return EVERYDAY.get(word, ())
+    return _FOLDED.get(_fold(word), ())
+
+
+def formal_expansion(text: str) -> list[str]:
+    """What statutes and official documents write for the everyday words of `text` (驾照 → 驾驶证), each
+    once and only when `text` does not already write it: the words a keyword search adds to a question."""
+    folded = _fold(text)
+    found: list[str] = []
+    for word, formal in _FOLDED.items():
+        if word in folded:
+            found.extend(f for f in formal if _fold(f) not in folded and f not in found)
+    return found

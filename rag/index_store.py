@@ -23,7 +23,7 @@ from typing import Iterator
 
 import numpy as np
 
-from rag.card import NATIONAL, DocumentCard
+from rag.card import LAW_KIND, NATIONAL, DocumentCard
 from rag.titles import TitleIndex
 from rag.errors import IndexStateError
 from rag.schema import Chunk
@@ -169,7 +169,7 @@ class DocumentLookups:
         if doc not in self._local_rules:
             card = self.card(doc)
             local = False
-            if card is not None and card.kind == "法律法规" and card.place and card.place != NATIONAL:
+            if card is not None and card.kind == LAW_KIND and card.place and card.place != NATIONAL:
                 from rag.places import gazetteer
 
                 local = bool(gazetteer().find(card.title))

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 
+from rag.everyday_words import formal_words
 from rag.index_store import LoadedIndex
 from rag.schema import Passage
-from rag.synonyms import formal_for
 from rag.textnorm import normalize_for_match
 from rag.tokenizer import question_words
 
@@ -28,5 +28,5 @@ def question_coverage(question: str, passages: list[Passage], index: LoadedIndex
     idf = {w: math.log(1 + (total - df[w] + 0.5) / (df[w] + 0.5)) for w in words}
     context = "".join(normalize_for_match(p.chunk.check_text) for p in passages)
     # an everyday word is found when the passage writes the statute's word for it (房东 → 出租人)
-    found = [w for w in words if w in context or any(f in context for f in formal_for(w))]
+    found = [w for w in words if w in context or any(f in context for f in formal_words(w))]
     return sum(idf[w] for w in found) / (sum(idf.values()) or 1.0)

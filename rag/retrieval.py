@@ -10,15 +10,16 @@ from typing import Literal
 import numpy as np
 
 from rag.answer_shape import asks_for_figure, asks_list, asks_sanction, lists_asked, states_figure, states_sanction
+from rag.card import LAW_KIND
 from rag.constraints import check_passage, idf_weights, normalize, parse_constraints, set_known_places, topic_coverage
 from rag.crossrefs import Citations
 from rag.dedup import collapse
 from rag.embedders.base import Embedder
 from rag.errors import IndexStateError, QueryError
+from rag.everyday_words import formal_expansion
 from rag.filters import SearchFilter, allowed_rows
 from rag.passage_store import IndexSnapshot
 from rag.schema import Passage
-from rag.synonyms import formal_expansion
 from rag.time_scope import parse_time_scope, scope_factors
 from rag.textnorm import law_clock_times
 from rag.titles import version_fits, version_phrases
@@ -30,7 +31,6 @@ CANDIDATE_DEPTH = 100
 CONSTRAINT_DEPTH = 60  # candidates checked against the question's place/year constraints
 UNSATISFIED_FACTOR = 0.1
 SUPERSEDED_FACTOR = 0.5  # an older version of a law, for a question that names no year or version
-LAW_KIND = "法律法规"  # rag.card's kind of laws and regulations: the kind that has versions in force
 _YEAR_WRITTEN = re.compile(r"(?:19|20)\d{2}\s*年")
 COVERAGE_DEPTH = 20  # leading candidates re-weighed by how much of the question they name
 LOCAL_RULE_FACTOR = 0.3

@@ -8,11 +8,10 @@ and only words of two characters or more, so 用 never stands in for 费用.
 from __future__ import annotations
 
 import json
-import unicodedata
 from functools import lru_cache
 from importlib import metadata
 
-from rag.everyday_words import EVERYDAY, formal_words
+from rag.everyday_words import formal_words
 
 MAX_GROUP = 24  # larger "=" groups are loose families (多少 → 些许, 数据…), not synonyms
 
@@ -57,30 +56,7 @@ _CHANGE_NOUNS = {
 def synonyms(word: str) -> frozenset[str]:
     """The thesaurus's synonyms of `word` (two characters or more), and what statutes write for it when
     it is an everyday word (房东 → 出租人, rag.everyday_words), or an empty set."""
-    return _table().get(word, frozenset()) | _CHANGE_NOUNS.get(word, frozenset()) | formal_for(word)
-
-
-def formal_for(word: str) -> frozenset[str]:
-    """What statutes and reports write for this everyday word, whatever its case or width (KTV, ｋｔｖ)."""
-    return frozenset(formal_words(word)) | _folded().get(unicodedata.normalize("NFKC", word).lower(), frozenset())
-
-
-@lru_cache(maxsize=1)
-def _folded() -> dict[str, frozenset[str]]:
-    """The everyday words as the checks see them (NFKC, lower case): "ktv" is KTV."""
-    return {unicodedata.normalize("NFKC", k).lower(): frozenset(v) for k, v in EVERYDAY.items()}
-
-
-def formal_expansion(text: str) -> list[str]:
-    """What statutes and official documents write for the everyday words of `text` (驾照 → 驾驶证), each
-    once and only when `text` does not already write it: the words a keyword search adds to a question."""
-    found: list[str] = []
-    text = unicodedata.normalize("NFKC", text)
-    folded = text.lower()
-    for word, formal in EVERYDAY.items():
-        if word in text or word.lower() in folded:
-            found.extend(f for f in formal if f not in text and f not in found)
-    return found
+    return _table().get(word, frozenset()) | _CHANGE_NOUNS.get(word, frozenset()) | frozenset(formal_words(word))
 
 
 def available() -> bool:

@@ -229,7 +229,7 @@ def test_an_everyday_word_is_covered_by_the_word_the_statute_writes():
 def test_an_everyday_word_in_latin_letters_is_found_whatever_its_case():
     """"ktv能招未成年人当服务员吗": the checks see NFKC lower case; 娱乐场所管理条例 writes 娱乐场所."""
     from rag.constraints import SYNONYM_SHARE, term_covered
-    from rag.synonyms import formal_expansion
+    from rag.everyday_words import formal_expansion
 
     text = normalize("第二十四条 娱乐场所不得招用未成年人；招用外国人的，应当按照国家有关规定为其办理外国人就业许可证。")
     for written in ("KTV", "ktv", "ＫＴＶ"):

@@ -213,7 +213,7 @@ def test_everyday_words_also_search_what_the_statute_writes(tmp_settings):
     """"驾照被扣了" is written 扣留机动车驾驶证 in the law: BM25 adds the statute's words to the question."""
     from rag.embedders.hashing import HashingEmbedder
     from rag.service import RagService
-    from rag.synonyms import formal_expansion
+    from rag.everyday_words import formal_expansion
 
     question = "驾照被扣了怎么办？"
     assert "驾驶证" in formal_expansion(question) and formal_expansion("机动车驾驶证被扣留") == []

@@ -187,13 +187,7 @@ class SegmentedBM25:
 
     def _weighted(self, tids: np.ndarray, allow: np.ndarray | None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each term's (rows, BM25 contribution per occurrence count); frequent terms from the cache."""
-        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        with self._lock:
-            for tid in tids.tolist():
-                if tid in self._cache:
-                    self._cache.move_to_end(tid)
-                    rows, weights, _ = self._cache[tid]
-                    out[tid] = (rows, weights)
+        out = {tid: (rows, weights) for tid, (rows, weights, _) in self._cached(tids).items()}
         todo = np.asarray([t for t in tids.tolist() if t not in out], dtype=np.int64)
         for tid, (rows, tfs, df) in zip(todo.tolist(), self._live_postings(todo, allow) if len(todo) else []):
             idf = np.log(1 + (self._count - df + 0.5) / (df + 0.5))
@@ -207,6 +201,14 @@ class SegmentedBM25:
                         _, (old, _, _) = self._cache.popitem(last=False)
                         self._cached_postings -= len(old)
         return [out[t] for t in tids.tolist()]
+
+    def _cached(self, tids: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray, int]]:
+        """The cached (rows, weights, frequency) of these terms, marked as just used."""
+        with self._lock:
+            hits = {tid: self._cache[tid] for tid in tids.tolist() if tid in self._cache}
+            for tid in hits:
+                self._cache.move_to_end(tid)
+        return hits
 
     def scores(self, query_tokens: list[str], allow: np.ndarray | None = None) -> np.ndarray:
         """BM25 score of every live row (rows outside `allow` may be left at 0); a repeated query token
@@ -238,8 +240,7 @@ class SegmentedBM25:
         if not tokens:
             return {}
         tids = term_ids(tokens)
-        with self._lock:
-            known = {t: self._cache[t][2] for t in tids.tolist() if t in self._cache}
+        known = {tid: df for tid, (_, _, df) in self._cached(tids).items()}
         rest = np.asarray([t for t in tids.tolist() if t not in known], dtype=np.int64)
         if len(rest):
             known.update((t, df) for t, (_, _, df) in zip(rest.tolist(), self._live_postings(rest, _NOTHING)))
