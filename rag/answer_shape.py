@@ -16,10 +16,12 @@ from rag.textnorm import arabic_figures
 
 _ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五]|包括什么|有什么")
 _ASKS_FIGURE = re.compile(r"多少|(?<![哪好十])几[个家项人次所处天年月条件名位号]|多大|多高|多长|多久|比例|增长了?(?:多少|几)"
-                          r"|哪一?天|哪一?年|何时|什么时[候间]|日期")  # a date is a figure too
+                          r"|哪一?天|哪一?年|何时|什么时[候间段]|哪个时[段间]|几点|日期")  # a date is a figure too
 # "怎么处罚", "如何处罚", "会被罚多少": the legal consequence; a passage states one with the sanctions of
 # 行政处罚法 第九条 and 刑法 (罚款, 警告, 拘留, 吊销…)
-_ASKS_SANCTION = re.compile(r"(?:怎么|如何|怎样|什么|哪些)(?:处罚|惩罚|处分)|罚(?:多少|几)|承担(?:什么|哪些)(?:法律)?责任")
+# "会被判什么刑", "判几年", "要坐牢吗": the sentence a criminal article sets
+_ASKS_SANCTION = re.compile(r"(?:怎么|如何|怎样|什么|哪些)(?:处罚|惩罚|处分)|罚(?:多少|几)|承担(?:什么|哪些)(?:法律)?责任"
+                            r"|判(?:什么|啥|几|多少|多久|多长)|判(?:处)?刑|(?:什么|哪些)刑|坐牢|刑事责任")
 _SANCTION = re.compile(r"罚款|罚金|警告|通报批评|没收|暂扣|吊销|责令停产|责令停业|责令关闭|拘留|拘役|有期徒刑|处分")
 # numbered items at a line start ("（一）", "(二)", "1.", "一、") or a run of three 、-separated names
 _NUMBERED = re.compile(r"(?m)^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|[一二三四五六七八九十]+、)")

@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 from rag.constraints import (
     near_miss,
     DATE_KINDS,
+    DURATION_KINDS,
     SYNONYM_SHARE,
     Constraints,
     Term,
@@ -331,6 +332,11 @@ def focus_terms(c: Constraints) -> tuple[Term, ...]:
                     key=lambda x: x[0])
     before = [t for pos, t in placed if pos < end]
     after = [t for pos, t in placed if pos >= end]
+    if ask is not None and after and _TIME_LIMIT.match(q, ask.end()):
+        # "多少日内作出裁决", "多长时间内申请行政复议": a time limit is named by the act that must happen
+        # within it, written after the interrogative; the words before say who acts (仲裁庭, 监管部门),
+        # and the same actor has other deadlines (五日内通知当事人)
+        return tuple(after[:3])
     if ask is not None and after and after[0].weight >= 1.0 and after[0].word not in _MEASURES:
         named = ask.end() + len(_CLASSIFIER.match(q, ask.end()).group())
         if q.startswith(normalize(after[0].word), named):
@@ -340,6 +346,9 @@ def focus_terms(c: Constraints) -> tuple[Term, ...]:
     return tuple(before[-3:]) if before else tuple(after[:2])
 
 
+_DURATION_NOUN = re.compile(r"时长|时间")  # not 期限: "约定期限届满之日起十五日内" dates from another limit
+# "多少日内", "多长时间内", "几个工作日内", "多久以内": the interrogative asks a time limit
+_TIME_LIMIT = re.compile(r"个?(?:工作日|小时|分钟|时间|天|日|周|星期|月|年)?(?:内|以内|之内)")
 _CLASSIFIER = re.compile(r"[个名项件次位家所处条人台套元万亿千百]{0,2}")
 # "多少小时", "多少公里": a unit after the interrogative is how the figure is measured, not what is asked
 _MEASURES = frozenset("小时 分钟 天 日 年 月 周 岁 周岁 元 倍 公里 米 平方米 亩 公顷 吨 辆 人次 户 分".split())
@@ -449,6 +458,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 own, _ = topic_coverage(c, said, idf)
                 if dated:
                     own = max(own, share)  # a cover line's date is the document's: its heading names the event
+                if own <= 0.0 and c.expects == DURATION_KINDS and _DURATION_NOUN.search(clause):
+                    own = SYNONYM_SHARE * TOPIC_MIN  # "服务了多长时间" → "活动时长近27万小时": the clause names a length of time
                 if own <= 0.0:
                     continue
                 # the condition is what precedes the stating clause ("…一年以上不满三年的，"); the clause's own
@@ -519,7 +530,9 @@ def _list_items(after: str, max_chars: int = 240) -> str:
     return "".join(items)
 
 
-_PREDICATE_ONLY = re.compile(r"(?:分别|各|均)?(?:占|增长|下降|增加|减少|提高|降低|比上年|同比|较上年|较|达到|达|约)")
+# …or a rule's predicate, whose subject is the clause before ("仲裁庭裁决劳动争议案件，应当自…四十五日内结束")
+_PREDICATE_ONLY = re.compile(r"(?:分别|各|均)?(?:占|增长|下降|增加|减少|提高|降低|比上年|同比|较上年|较|达到|达|约"
+                             r"|应当|应在|应于|可以|必须|不得)")
 
 
 _TOPIC_CHARS = 8  # a short clause without a figure ("结婚年龄，") is the topic of the clauses after it

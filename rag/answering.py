@@ -33,7 +33,7 @@ from rag.answerability import (
     restates_question,
     source_mentions_topic,
 )
-from rag.constraints import DATE_KINDS, extract_numbers_of_kind, figure_kinds, normalize, topic_coverage
+from rag.constraints import DATE_KINDS, DURATION_KINDS, extract_numbers_of_kind, figure_kinds, normalize, topic_coverage
 from rag.llm.client import ChatClient
 from rag.llm.factory import make_chat_client
 from rag.prompting import REFUSAL, answer_messages, condense_messages, is_refusal
@@ -221,8 +221,9 @@ class Answerer:
                 mentions = [source_mentions_topic(c, p, checked.idf, articles) for p in cited]
                 if not any(ok for ok, _ in mentions):
                     sentence.missing_topic = mentions[0][1] or ["问题所问的指标"]
-                elif c.expects and not c.parts and c.expects != DATE_KINDS:  # a date belongs to an event,
-                    # often named only by a cover line or heading ("——2024年1月17日在…会议上")
+                elif c.expects and not c.parts and c.expects not in (DATE_KINDS, DURATION_KINDS):  # a date belongs
+                    # to an event, often named only by a cover line or heading ("——2024年1月17日在…会议上"); a
+                    # time limit to the act the clause after it names ("三十日内…未完成修理的，应当…退货")
                     figures = extract_numbers_of_kind(c, sentence.text)
                     if figures and not any(figure_attached(c, n, cited, checked.idf) for n in figures):
                         sentence.missing_topic = [f"与「{figures[0]}」对应的指标"]

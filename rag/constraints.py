@@ -208,6 +208,9 @@ _PHONE = re.compile(r"(?<![\d.])(?:[（(]?0\d{2,3}[)）]?[-－—]?\d{7,8}|400[-
 
 DATE_KINDS = frozenset({"日", "月", "年"})
 _DATE_ASK = re.compile(r"哪一?天|哪一?日|何时|什么时[候间]|几月几[日号]|哪年哪月|日期是")
+# "多长时间", "多久": a length of time (二年, 六十日, 七个工作日, 27万小时), never a count or an amount
+_DURATION_ASK = re.compile(r"多长时间|多久|多少时间|多长的?期限|多长的时间")
+DURATION_KINDS = frozenset({"年", "月", "个", "日", "天", "工作日", "周", "星期", "小时", "时", "分", "秒"})
 
 
 def expected_kinds(question: str) -> frozenset[str]:
@@ -219,6 +222,8 @@ def expected_kinds(question: str) -> frozenset[str]:
         return frozenset({"phone"})  # "可以打哪个电话咨询？": a telephone number, not a count
     if _DATE_ASK.search(question):
         return DATE_KINDS  # "哪一天作的？": a date (or its month or year), not a count or an amount
+    if _DURATION_ASK.search(question):
+        return DURATION_KINDS
     unit = _UNIT_ASK.search(question)
     noun = _ASKED_NOUN.search(question) or _NOUN_AFTER_ASK.search(question)
     if "百分点" in question or "百分之" in question:

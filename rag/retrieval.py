@@ -19,11 +19,12 @@ from rag.errors import IndexStateError, QueryError
 from rag.everyday_words import formal_expansion
 from rag.filters import SearchFilter, allowed_rows
 from rag.passage_store import IndexSnapshot
+from rag.places import gazetteer
 from rag.schema import Passage
 from rag.time_scope import parse_time_scope, scope_factors
 from rag.textnorm import law_clock_times
 from rag.titles import version_fits, version_phrases
-from rag.tokenizer import has_searchable_content, tokenize
+from rag.tokenizer import has_searchable_content, tokenize, word_tokens
 
 Mode = Literal["hybrid", "bm25", "dense"]
 MAX_QUERY_CHARS = 2000
@@ -36,7 +37,7 @@ COVERAGE_DEPTH = 20  # leading candidates re-weighed by how much of the question
 LOCAL_RULE_FACTOR = 0.3
 CITED_DEPTH = 20  # leading candidates whose article lends score to the passages citing it
 SHAPE_FACTOR = 0.5  # a leading passage without the asked shape (a figure, a list, a sanction), relative to one with it
-PART_DOCS = 3  # the whole question's leading passages whose documents a part is searched in
+PART_DOCS = 3  # the whole question's leading documents a part is searched in
 CITING_BELOW = 0.99  # a citing passage is lifted to just below the article it cites, not above  # a place's own rule, for a question that names no place (national law first)
 
 
@@ -59,6 +60,7 @@ class FusionWeights:
     shape: bool = True  # a question asking a figure, a list or a sanction prefers passages stating one (rag.answer_shape)
     versions: bool = True  # a law's older versions rank below the one in force unless the question names a year
     everyday: bool = True  # BM25 also searches what statutes write for the question's everyday words (rag.everyday_words)
+    places: bool = True  # a question naming a place is also ranked among that place's documents alone
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,13 @@ class HybridRetriever:
         weights = {"bm25": self.weights.bm25, "dense": self.weights.dense} if mode == "hybrid" else {mode: 1.0}
         named = self._named(query, allow) if self.weights.titles else None
         ranked = self._ranked(query, mode, depth, allow)
+        local = self._place_rows(query, allow) if self.weights.places and named is None else None
+        if local is not None:
+            # "在南阳，把电动车停在楼道里充电…" : among a whole archive the words rank other cities' rules
+            # first (demoted afterwards, but the place's own article was never among the candidates); its
+            # documents' passages are ranked among themselves, the rest keep their ranks in the library
+            ranked = {name: [(r, sc) for r, sc in hits if not local[r]] for name, hits in ranked.items()}
+            ranked.update({f"place:{name}": hits for name, hits in self._ranked(query, mode, depth, local).items()})
         if named is not None:
             # inside the named documents, passages are ranked by what the question asks beyond the
             # title (twice: in place of the whole question's ranks, which their cover lines win)
@@ -112,15 +121,17 @@ class HybridRetriever:
         for name in list(ranked):
             if name.startswith("title:"):
                 weights[name] = 2 * weights[name.removeprefix("title:")]
+            elif name.startswith("place:"):
+                weights[name] = weights[name.removeprefix("place:")]
         fused, scores, ranks = self._score(ranked, weights, named.asked if named else query)
         if named is not None and named.other_versions:
             for row in fused:
-                if self.index.chunks[row].origin.doc in named.other_versions:
+                if self._doc_of(row) in named.other_versions:
                     fused[row] *= UNSATISFIED_FACTOR
         elif self.weights.versions and self._superseded and not _YEAR_WRITTEN.search(query):
             # "行政复议法" with no version asked is the one in force: the 2023 text before the 2017 one
             for row in fused:
-                if self.index.chunks[row].origin.doc in self._superseded:
+                if self._doc_of(row) in self._superseded:
                     fused[row] *= SUPERSEDED_FACTOR
         if self.weights.citations:
             self._lend_to_citing(fused, ranks)
@@ -142,6 +153,37 @@ class HybridRetriever:
             newest[key] = max(newest.get(key, 0), int(card["year"]))
         return frozenset(name for key, year, name in versions if year < newest[key])
 
+    @cached_property
+    def _place_spans(self) -> dict[str, list[tuple[int, int]]]:
+        """The rows of each place's documents, by the adcode on their cards."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for key, entry in self.index.manifest.documents.items():
+            code = (entry.card or {}).get("place_code") or ""
+            if code and key in self.index.doc_rows:
+                spans.setdefault(code, []).append(self.index.doc_rows[key])
+        return spans
+
+    def _place_rows(self, query: str, allow: np.ndarray | None) -> np.ndarray | None:
+        """The rows of the documents about the places the question names (or places within them), when
+        they are some but not all of the library; None otherwise."""
+        asked = parse_constraints(query).admin
+        if not asked:
+            return None
+        g = gazetteer()
+        chosen = []
+        for code, spans in self._place_spans.items():
+            place = g.by_code.get(code)
+            if place is not None and any(place.code == p.code or g.is_within(place, p) for p in asked):
+                chosen.extend(spans)
+        if not chosen or len(chosen) == len(self.index.doc_rows):
+            return None
+        mask = np.zeros(len(self.index.chunks), dtype=bool)
+        for start, end in chosen:
+            mask[start:end] = True
+        if allow is not None:
+            mask &= allow
+        return mask if mask.any() else None
+
     def _with_parts(self, order: list[int], fused: dict[int, float], scores: dict[int, dict[str, float]],
                     ranks: dict[int, dict[str, int]], parts: tuple[str, ...], mode: Mode, depth: int,
                     allow: np.ndarray | None) -> list[int]:
@@ -152,8 +194,8 @@ class HybridRetriever:
         part the law it is about."""
         lists = [order]
         mask = np.zeros(len(self.index.chunks), dtype=bool)
-        for row in order[:PART_DOCS]:
-            start, end = self._doc_span(row) or (row, row + 1)
+        spans = dict.fromkeys(self._doc_span(row) or (row, row + 1) for row in order[:PART_DOCS * 4])
+        for start, end in list(spans)[:PART_DOCS]:  # the leading documents, not passages: 3 of one law are 1
             mask[start:end] = True
         mask = mask if allow is None else mask & allow
         for part in parts:
@@ -178,12 +220,21 @@ class HybridRetriever:
             tokens = tokenize(text)
             if self.weights.everyday:  # "驾照被扣分" also searches 驾驶证: articles write the formal word
                 known = set(tokens)
-                tokens += [t for t in dict.fromkeys(tokenize(" ".join(formal_expansion(text)))) if t not in known]
+                tokens += [t for t in dict.fromkeys(word_tokens(" ".join(formal_expansion(text)))) if t not in known]
             ranked["bm25"] = [(h.row, h.score) for h in self.index.sparse.search(tokens, depth, mask)]
         if mode in ("hybrid", "dense"):
-            vector = self.embedder.embed_query(text)
+            vector = self._query_vector(text)
             ranked["dense"] = [(h.row, h.score) for h in self.index.dense.search(vector, depth, mask)]
         return ranked
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        """One embedding per text: the place, title and part routes search again with the same words."""
+        memo = self.__dict__.setdefault("_vectors", {})
+        if text not in memo:
+            if len(memo) >= 64:
+                memo.clear()
+            memo[text] = self.embedder.embed_query(text)
+        return memo[text]
 
     def _named(self, query: str, allow: np.ndarray | None) -> "Named | None":
         """The documents the question names by title ("劳动合同法规定…"): searched as a second route, so
@@ -225,9 +276,10 @@ class HybridRetriever:
                 fused[row] = fused.get(row, 0.0) + weights.get(name, 0.0) / (self.weights.rrf_k + rank)
                 scores.setdefault(row, {})[name] = score
                 ranks.setdefault(row, {})[name] = rank
-        if self.weights.year_scope:
+        scope = parse_time_scope(query)
+        if self.weights.year_scope and not scope.empty:  # most questions name no year: no chunk is read for it
             rows = list(fused)
-            factors = scope_factors(parse_time_scope(query), [self.index.chunks[r] for r in rows])
+            factors = scope_factors(scope, [self.index.chunks[r] for r in rows])
             for row, factor in zip(rows, factors):
                 fused[row] *= factor
         if self.weights.constraints:
@@ -363,6 +415,16 @@ class HybridRetriever:
             return None
         return self._doc_spans[i]
 
+    @cached_property
+    def _span_names(self) -> dict[tuple[int, int], str]:
+        documents = self.index.manifest.documents
+        return {span: documents[key].name for key, span in self.index.doc_rows.items() if key in documents}
+
+    def _doc_of(self, row: int) -> str | None:
+        """The display name of the document holding `row`, without reading the passage."""
+        span = self._doc_span(row)
+        return self._span_names.get(span) if span is not None else None
+
     def _citations(self, row: int) -> Citations | None:
         """The citation map of the document holding `row` (built once per document and snapshot)."""
         span = self._doc_span(row)
@@ -380,7 +442,7 @@ class HybridRetriever:
         if c.admin or c.places:
             return
         for row in sorted(fused, key=lambda r: -fused[r])[:CONSTRAINT_DEPTH]:
-            if self.index.is_local_rule(self.index.chunks[row].origin.doc):
+            if self.index.is_local_rule(self._doc_of(row) or ""):
                 fused[row] *= LOCAL_RULE_FACTOR
 
     def _demote_unsatisfied(self, fused: dict[int, float], query: str) -> None:

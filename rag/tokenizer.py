@@ -35,6 +35,14 @@ def ensure_jieba() -> None:
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
+def word_tokens(text: str) -> list[str]:
+    """jieba's search-mode words alone, without the character bigrams: for words a question is expanded
+    with, which should add their terms, not the junk pairs across them (交通信号灯 → 通信)."""
+    ensure_jieba()
+    text = unicodedata.normalize("NFKC", text).lower()
+    return [t for t in (w.strip() for w in jieba.lcut_for_search(text)) if t and t not in STOPWORDS and _TOKEN_OK.search(t)]
+
+
 def tokenize(text: str) -> list[str]:
     """jieba words plus Chinese character bigrams; numbers like 30.24 and 29.2% stay whole.
 

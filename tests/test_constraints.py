@@ -235,3 +235,15 @@ def test_an_everyday_word_in_latin_letters_is_found_whatever_its_case():
     for written in ("KTV", "ktv", "ＫＴＶ"):
         assert term_covered(written, text) == SYNONYM_SHARE
         assert "娱乐场所" in formal_expansion(f"{written}能招未成年人当服务员吗？")
+
+
+def test_office_short_names_and_civil_situations_are_written_as_the_statute_writes_them():
+    """The second lexicon pass: 市场监管局, 捡到钱包, 判几年. A key is never a piece of a formal word (告人 in
+    被告人) or a number of another figure (120 in 1200元)."""
+    from rag.everyday_words import formal_expansion
+
+    assert "拾得遗失物" in formal_expansion("在路上捡到钱包交给了派出所，没人认领怎么办？")
+    assert "市场监督管理" in formal_expansion("向市场监管部门投诉商家后多久受理？")
+    assert "有期徒刑" in formal_expansion("醉驾会判几年？")
+    assert not {"起诉", "提起诉讼"} & set(formal_expansion("被告人有权获得辩护吗？"))
+    assert not {"急救中心", "院前医疗急救"} & set(formal_expansion("罚款1200元以下"))

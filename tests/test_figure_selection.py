@@ -334,3 +334,28 @@ def test_the_bracket_of_the_grade_asked_not_of_another_grade():
     assert clause is not None and "十年以上有期徒刑或者无期徒刑" in clause.focus and "三年以上" not in clause.focus
     lower = best_clause(parse_constraints("盗窃数额巨大的，要判多少年有期徒刑？"), [_law(THEFT)], {})
     assert lower is not None and "三年以上十年以下" in lower.focus
+
+
+# laws corpus: 劳动争议调解仲裁法(2007-12-29), two deadlines of the same body; 行政处罚法(2021-01-22)
+ARBITRATION_PANEL = "第三十二条 劳动争议仲裁委员会应当在受理仲裁申请之日起五日内将仲裁庭的组成情况书面通知当事人。"
+ARBITRATION_AWARD = ("第四十三条 仲裁庭裁决劳动争议案件，应当自劳动争议仲裁委员会受理仲裁申请之日起四十五日内结束。"
+                     "案情复杂需要延期的，经劳动争议仲裁委员会主任批准，可以书面通知当事人，延长期限不得超过十五日。")
+PENALTY_TWICE = "第二十九条 对当事人的同一个违法行为，不得给予两次以上罚款的行政处罚。"
+PENALTY_LAPSE = "第三十六条 违法行为在二年内未被发现的，不再给予行政处罚；法律另有规定的除外。"
+
+
+def test_a_time_limit_is_named_by_the_act_after_the_interrogative():
+    """"多少日内作出裁决": the act written after 内 names the deadline asked; the body acting before it
+    (仲裁委员会, 仲裁庭) has other deadlines too, and a rule's "应当…" speaks of the clause before it."""
+    question = "劳动争议仲裁委员会受理仲裁申请后，仲裁庭一般应当在多少日内作出裁决？"
+    assert [t.word for t in focus_terms(parse_constraints(question))] == ["作出", "裁决"]
+    clause = best_clause(parse_constraints(question), [_law(ARBITRATION_PANEL), _law(ARBITRATION_AWARD)], {})
+    assert clause is not None and "四十五日内" in clause.focus
+
+
+def test_a_length_of_time_is_not_answered_by_a_count():
+    """"多长时间" asks 二年, 六十日, 七个工作日: 两次 is a count of something else."""
+    question = "行政违法行为多长时间没被发现就不再处罚？"
+    assert "次" not in expected_kinds(question) and "年" in expected_kinds(question)
+    clause = best_clause(parse_constraints(question), [_law(PENALTY_TWICE), _law(PENALTY_LAPSE)], {})
+    assert clause is not None and "二年内" in clause.focus

@@ -224,3 +224,26 @@ def test_everyday_words_also_search_what_the_statute_writes(tmp_settings):
     assert "扣留机动车驾驶证" in service.search(question, k=1, mode="bm25")[0].text
     plain = HybridRetriever(service.retriever().index, service.embedder, FusionWeights(everyday=False))
     assert not plain.search(question, k=1, mode="bm25")  # the question's own words are in no article
+
+
+# laws-cn.tar.xz: two cities' rules on the same everyday matter
+NANYANG_FIRE = ("第三十三条 任何单位和个人不得在居民住宅区实施下列行为：\n（三）在建筑的公共走道、楼梯间、门厅、安全出口及居住场所内"
+                "停放电动车或者对其充电；\n\n违反本条例第三十三条第三项规定的，由消防救援机构或者公安机关责令改正；拒不改正的，处以二百元罚款。")
+XINYANG_CIVIL = "第十二条 公民应当文明出行，遵守以下规定：\n（二）摩托车、电动车骑乘人应当按照规定佩戴安全头盔。"
+
+
+def test_a_question_naming_a_place_is_also_ranked_among_that_places_documents(tmp_settings):
+    """In an archive of many places, "在南阳…" is ranked a second time inside 南阳's own rules, so its article
+    competes even when other places' passages fill the library-wide candidates."""
+    service = _service_over(tmp_settings, {
+        "南阳市居民住宅区消防安全管理条例(2021-11-09).md": f"# 南阳市居民住宅区消防安全管理条例\n\n{NANYANG_FIRE}\n",
+        "信阳市文明行为促进条例(2020-10-20).md": f"# 信阳市文明行为促进条例\n\n{XINYANG_CIVIL}\n"})
+    retriever = service.retriever()
+    rows = retriever._place_rows("在南阳，把电动车停在楼道里充电会被罚多少钱？", None)
+    start, end = retriever.index.doc_rows[next(k for k in retriever.index.doc_rows if "南阳" in k)]
+    assert rows is not None and rows[start:end].all() and rows.sum() == end - start
+    assert retriever._place_rows("把电动车停在楼道里充电会被罚多少钱？", None) is None  # no place named
+    assert retriever._place_rows("在郑州，电动车可以停在楼道里吗？", None) is None  # no document of that place
+    _, _, _, ranks = retriever._rank("在南阳，把电动车停在楼道里充电会被罚多少钱？", "hybrid", 100, None)
+    inside = [r for r in ranks if start <= r < end]
+    assert inside and all(any(name.startswith("place:") for name in ranks[r]) for r in inside)
