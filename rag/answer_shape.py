@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rag.constraints import Constraints, figure_kinds, normalize, term_covered
+from rag.constraints import DURATION_KINDS, Constraints, figure_kinds, kind_matches, normalize, term_covered
 from rag.textnorm import arabic_figures
 
 _ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五]|包括什么|有什么")
@@ -51,9 +51,14 @@ def asks_for_figure(c: Constraints) -> bool:
 
 
 def states_figure(c: Constraints, text: str) -> bool:
-    """Does the text state a figure other than the question's own (七日, 2/3, 百分之十, 三个月)?"""
+    """Does the text state a figure other than the question's own (七日, 2/3, 百分之十, 三个月)? A rate or a
+    length of time must be one: "各占多大比例" is not answered by a table of 万元, "多长时间" not by 两次.
+    (An amount or a count may sit bare in a table whose caption gives the unit.)"""
     given = {n for n, _ in figure_kinds(c.question)}
-    return any(n not in given for n, _ in figure_kinds(arabic_figures(text)))
+    figures = [(n, k) for n, k in figure_kinds(arabic_figures(text)) if n not in given]
+    if not c.parts and (c.expects == {"percent"} or c.expects == DURATION_KINDS):  # a part may ask another kind
+        return any(kind_matches(c.expects, k) for _, k in figures)
+    return bool(figures)
 
 
 def enumerates(text: str) -> bool:

@@ -54,3 +54,21 @@ def test_a_question_asking_the_penalty_is_answered_by_a_sanction():
     assert states_sanction(PENALTY) and not states_sanction(DUTY)
     assert asks_sanction(parse_constraints("在上海，个人把湿垃圾和干垃圾混在一起扔，拒不改正的会被罚多少钱？"))
     assert not asks_sanction(parse_constraints("行政处罚的种类有哪些？"))
+
+
+def test_a_rate_or_a_length_of_time_is_stated_only_by_a_figure_of_that_kind():
+    """普陀区财政局2024年度部门决算: the 万元 table does not say what share 基本支出 is; the prose does."""
+    share = parse_constraints("普陀区财政局2024年本年支出中，基本支出占多大比例？")
+    assert not states_figure(share, "支出决算表（单位：万元） | 项目·科目名称：合计 | 本年支出合计：2,940.05 | 基本支出：2,336.91")
+    assert states_figure(share, "本年支出合计2940.05万元，其中：基本支出2336.91万元，占79.49%")
+    limit = parse_constraints("行政违法行为多长时间没被发现就不再处罚？")
+    assert not states_figure(limit, "对当事人的同一个违法行为，不得给予两次以上罚款的行政处罚。")
+    assert states_figure(limit, "违法行为在二年内未被发现的，不再给予行政处罚。")
+    # an amount may sit bare in a table whose caption gives the unit
+    assert states_figure(parse_constraints("基本支出是多少？"), "本年支出合计：2,940.05 | 基本支出：2,336.91")
+
+
+def test_sentencing_and_times_of_day_are_asked_in_everyday_words():
+    assert asks_sanction(parse_constraints("喝醉了开车上路被查到，会被判什么刑？"))
+    assert asks_sanction(parse_constraints("偷了一万块钱要坐牢吗？"))
+    assert asks_for_figure(parse_constraints("KTV每天哪个时段不允许营业？"))
