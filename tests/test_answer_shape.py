@@ -62,7 +62,7 @@ def test_a_rate_or_a_length_of_time_is_stated_only_by_a_figure_of_that_kind():
     assert not states_figure(share, "支出决算表（单位：万元） | 项目·科目名称：合计 | 本年支出合计：2,940.05 | 基本支出：2,336.91")
     assert states_figure(share, "本年支出合计2940.05万元，其中：基本支出2336.91万元，占79.49%")
     limit = parse_constraints("行政违法行为多长时间没被发现就不再处罚？")
-    assert not states_figure(limit, "对当事人的同一个违法行为，不得给予两次以上罚款的行政处罚。")
+    assert not states_figure(limit, "违反本法规定的，处二百元以上五百元以下罚款。")
     assert states_figure(limit, "违法行为在二年内未被发现的，不再给予行政处罚。")
     # an amount may sit bare in a table whose caption gives the unit
     assert states_figure(parse_constraints("基本支出是多少？"), "本年支出合计：2,940.05 | 基本支出：2,336.91")
