@@ -33,6 +33,7 @@ from rag.constraints import (
 from rag.ingest.tables import is_numeric, row_caption, row_cells
 from rag.answer_shape import asks_for_figure, asks_list, asks_sanction  # noqa: F401 (answering imports them from here)
 from rag.card import DocumentCard
+from rag.cloze import cloze, fills
 from rag.conditions import fits, given_quantities, other_threshold
 from rag.crossrefs import cited_words, defined_articles
 from rag.index_store import LoadedIndex
@@ -41,6 +42,7 @@ from rag.textnorm import arabic_figures
 from rag.tokenizer import tokenize
 from rag.titles import bracketed_names, similar_name, version_fits, version_phrases
 
+CLOZE_WEIGHT = 0.5  # a sentence writing the question's words around its blank (rag.cloze)
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 _INSTRUCTION = re.compile(
     r"(?:忽略|无视|忘记|忘掉|不要理会|不用理会|跳过)[^。]{0,12}(?:指令|指示|提示|要求|规则|设定|内容)"
@@ -419,6 +421,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     dated = c.expects == DATE_KINDS
     key = focus[-1] if dated and focus else None
     grade = asked_grade(question)  # "数额较大", "情节严重", "特别重大": which bracket of a graded scale is asked
+    # a name or a phrase asked ("推动什么转型"); a figure has its focus words, a list its enumeration
+    blank = None if figure or lists else cloze(c.question)
     candidates: list[tuple[bool, bool, Clause]] = []  # (names the nearest word, is a table cell, clause)
     articles = articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
@@ -434,6 +438,11 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 # "…职工累计工作已满1年不满10年的，年休假5天；已满10年不满20年的，年休假10天": the bracket that
                 # holds the asker's 12 years speaks of the sentence's subject
                 share, _ = topic_coverage(c, unit.sentence, idf)
+            filled = fills(unit.quote, blank)
+            if share < TOPIC_MIN and filled == 1.0:
+                # "孙仁安提到山西正在大力推动什么转型": the sentence writing the blank's both sides need not name
+                # the speaker its paragraph names
+                share, _ = topic_coverage(c, normalize(passage.chunk.check_text), idf)
             if share < TOPIC_MIN or (figure and not figure_kinds(unit.quote)):
                 continue  # "多少" is answered by a number ("结婚年龄，男不得早于二十二周岁")
             if thresholds and other_threshold(c.whole or c.question, unit.quote):
@@ -468,6 +477,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if bracket is False:
                     continue  # "已满1年不满10年的，年休假5天" does not answer for 12 years of work
                 score = (share + own + 0.5 * _weighted_cover(focus, said, idf) + (0.1 if figures and figure else 0.0)
+                         + CLOZE_WEIGHT * filled  # "大力推动什么转型" → "大力推动绿色转型"
                          + 0.02 * _shared_run(question, said)
                          + (0.5 if lists and "、" in unit.quote else 0.0)
                          + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named

@@ -5,12 +5,14 @@ import math
 import re
 from dataclasses import dataclass
 
+from rag.cloze import cloze, fills
 from rag.schema import Passage
 from rag.textnorm import normalize_for_match
 from rag.tokenizer import question_words
 
 _CLAUSE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 MIN_SENTENCE_CHARS = 8
+CLOZE_BONUS = 0.3  # a clause that writes the question's words around its blank (rag.cloze)
 _ASKS_NUMBER = re.compile(r"多少|几|多大|多高|多长|比例|增长|百分")
 
 
@@ -43,11 +45,13 @@ def best_sentences(question: str, passages: list[Passage], max_sentences: int = 
     idf = {w: math.log(1 + (n + 1) / (sum(w in text for _, _, text in clauses) + 0.5)) for w in words}
     total = sum(idf.values())
     wants_number = bool(_ASKS_NUMBER.search(question))
+    blank = cloze(question)
     scored = []
     for marker, clause, text in clauses:
         coverage = sum(idf[w] for w in words if w in text) / total
         if wants_number and re.search(r"\d", clause):
             coverage += 0.05  # a "多少" question is answered by a clause with a figure
+        coverage += CLOZE_BONUS * fills(clause, blank)  # "大力推动什么转型" → "…大力推动绿色转型…"
         scored.append(Extract(marker, clause, coverage))
     scored.sort(key=lambda e: -e.score)
     top = [e for e in scored if e.score >= min_coverage][:max_sentences]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from rag.cloze import cloze, fills
 from rag.schema import Passage
 from rag.tokenizer import tokenize
 
@@ -43,7 +44,9 @@ def focus_text(text: str, question: str, max_chars: int = 160) -> str:
         return text
     wanted = set(tokenize(question))
     sentences = [s for s in _SENTENCE.findall(text) if s.strip()]
-    order = sorted(range(len(sentences)), key=lambda i: (-len(wanted & set(tokenize(sentences[i]))), i))
+    blank = cloze(question)  # the sentence writing the question's words around its blank goes first
+    order = sorted(range(len(sentences)),
+                   key=lambda i: (-fills(sentences[i], blank), -len(wanted & set(tokenize(sentences[i]))), i))
     keep: list[int] = []
     used = 0
     for i in order:

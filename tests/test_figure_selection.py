@@ -359,3 +359,13 @@ def test_a_length_of_time_is_not_answered_by_a_count():
     assert "次" not in expected_kinds(question) and "年" in expected_kinds(question)
     clause = best_clause(parse_constraints(question), [_law(PENALTY_TWICE), _law(PENALTY_LAPSE)], {})
     assert clause is not None and "二年内" in clause.focus
+
+
+def test_the_sentence_that_fills_the_questions_blank_is_quoted_not_the_one_naming_its_speaker():
+    """shared/corpus/real/ (山西品牌丝路行南美站): the speaker is named in the paragraph's first sentence; what
+    he said of 转型 is two sentences later."""
+    from tests.test_cloze import GREEN, SPEECH
+
+    question = "孙仁安致辞时提到山西正在大力推动什么转型？"
+    clause = best_clause(parse_constraints(question), [_passage(SPEECH + "他表示，" + GREEN)], {})
+    assert clause is not None and "绿色转型" in clause.text
