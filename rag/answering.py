@@ -156,7 +156,11 @@ class Answerer:
         # and so is a sanction: a law's fine is quoted as the law writes it, never paraphrased (a 0.5B model
         # wrote "五百元以上二百元以下" for 二百元以上五百元以下)
         c = checked.constraints
-        quoted = self._use_llm and self.settings.quotes_figures() and (asks_for_figure(c) or asks_sanction(c))
+        quoted = self._use_llm and self.settings.quotes_figures() and (
+            asks_for_figure(c) or asks_sanction(c)
+            # a name, a list or a measure the sources state in one sentence is quoted too: the 0.5B model
+            # shortens or mixes such sentences more often than it improves them (README)
+            or (self.settings.quote_scope == "found" and bool(extractive_answer(checked))))
         if not quoted and client is None:
             client = self.chat_client()
         t0 = time.perf_counter()

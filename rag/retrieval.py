@@ -230,11 +230,13 @@ class HybridRetriever:
     def _query_vector(self, text: str) -> np.ndarray:
         """One embedding per text: the place, title and part routes search again with the same words."""
         memo = self.__dict__.setdefault("_vectors", {})
-        if text not in memo:
+        vector = memo.get(text)
+        if vector is None:  # readers share the memo: never read back what another thread may clear
+            vector = self.embedder.embed_query(text)
             if len(memo) >= 64:
                 memo.clear()
-            memo[text] = self.embedder.embed_query(text)
-        return memo[text]
+            memo[text] = vector
+        return vector
 
     def _named(self, query: str, allow: np.ndarray | None) -> "Named | None":
         """The documents the question names by title ("劳动合同法规定…"): searched as a second route, so

@@ -323,7 +323,7 @@ def test_an_indicator_stated_only_for_another_year_is_refused(tmp_settings):
 def test_a_figure_question_is_quoted_from_the_stating_clause_without_asking_the_model(demo_service):
     """RAG_QUOTE_FIGURES: the model would take a neighbour's figure (30亿); the quote states the fund's 10亿."""
     with StubOpenAIServer("neighbour_figure") as server:
-        answerer = _answerer(demo_service, server.base_url, quote_figures="always")
+        answerer = _answerer(demo_service, server.base_url, quote_figures="always", quote_scope="figures")
         events = list(answerer.stream("首期生物医药产业母基金规模是多少？"))
         asked_for_figure = len(server.requests)
         listed = answerer.ask("长清区开展了哪些民生实事？")  # no figure asked: the model answers
@@ -334,6 +334,16 @@ def test_a_figure_question_is_quoted_from_the_stating_clause_without_asking_the_
     assert not answer.refused and "组建首期10亿元生物医药产业母基金" in answer.text
     assert answer.llm == QUOTED_LABEL and answer.citations and all(c.supported for c in answer.citations)
     assert "大模型不可用" not in answer.notice and listed.llm != QUOTED_LABEL
+
+
+def test_with_the_found_scope_a_name_the_sources_state_is_quoted_too(demo_service):
+    """RAG_QUOTE_SCOPE=found: "哪个县" is answered by the sentence that names it, without the model."""
+    with StubOpenAIServer() as server:
+        answerer = _answerer(demo_service, server.base_url, quote_figures="always", quote_scope="found")
+        named = answerer.ask("长清跟西部哪个县结对开展东西部协作？")
+        asked = len(server.requests)
+    assert asked == 0 and named.llm == QUOTED_LABEL and "甘肃广河县" in named.text
+    assert all(c.supported for c in named.citations)
 
 
 def test_figures_are_quoted_with_the_local_model_and_answered_by_an_endpoint_model(tmp_settings):
