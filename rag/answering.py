@@ -45,7 +45,7 @@ from rag.textnorm import figures_as_written, normalize_for_match
 from rag.tokenizer import question_words
 
 MAX_QUESTION_CHARS = 1000
-QUOTED_LABEL = "摘录原文（所问数字直接引自文件，不经大模型）"
+QUOTED_LABEL = "摘录原文（答案句直接引自文件，不经大模型）"
 _FOLLOW_UP_STARTS = ("那", "还有", "另外", "其中", "它", "其", "这", "该", "同样", "再", "and ", "what about")
 
 History = list[tuple[str, str]]
