@@ -646,6 +646,20 @@ def restates_question(question: str, answer: str) -> bool:
     return sum(ch not in asked for ch in _FILLER.sub("", normalize(answer))) < 2
 
 
+# "一是政策解读质量仍需提升，…；二是政务公开队伍建设还需进一步加强，…": a report's list, item by item
+_ORDINAL_SERIES = re.compile(r"一是[^。；;]*(?:[；;]\s*[二三四五六七八九十]是[^。；;]*)+")
+
+
+def _ordinal_series(quote: str, passage: str) -> str:
+    """The whole 一是…；二是… series when the quote is one of its items (a "；" segment is read alone)."""
+    if not re.match(r"\s*[一二三四五六七八九十]是", quote):
+        return quote
+    for match in _ORDINAL_SERIES.finditer(passage):
+        if quote.strip().rstrip("；;。") in match.group():
+            return match.group()
+    return quote
+
+
 def clause_sentence(clause: Clause) -> str:
     """The quoted sentence with its marker; a table row reads as "科目名称：工会经费，决算数：24.42"."""
     sentence = clause.text.replace(" | ", "，").rstrip("；;，,、")
@@ -666,6 +680,8 @@ def extractive_answer(checked: Gate) -> str:
         if clause is not None:
             if asks_list(pc) and enumeration(clause.focus):
                 clause = replace(clause, text=clause.focus)  # the clause with the asked list, not its long sentence
+            elif asks_list(pc):
+                clause = replace(clause, text=_ordinal_series(clause.text, checked.pool[clause.marker - 1].text))
             sentence = clause_sentence(clause)
             if sentence not in sentences:
                 sentences.append(sentence)

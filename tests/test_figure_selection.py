@@ -369,3 +369,16 @@ def test_the_sentence_that_fills_the_questions_blank_is_quoted_not_the_one_namin
     question = "孙仁安致辞时提到山西正在大力推动什么转型？"
     clause = best_clause(parse_constraints(question), [_passage(SPEECH + "他表示，" + GREEN)], {})
     assert clause is not None and "绿色转型" in clause.text
+
+
+def test_a_list_asked_of_a_report_is_quoted_with_every_numbered_item():
+    """淮安市人民政府2024年政府信息公开工作年度报告: the shortcomings are written "一是…；二是…", and a "；"
+    segment alone is one item of the answer."""
+    from rag.answerability import _ordinal_series
+
+    passage = ("（一）存在的主要问题。一是政策解读质量仍需提升，个别单位政策解读内容简单、形式单一；二是政务公开队伍建设"
+               "还需进一步加强，个别单位存在人员配备不足、兼职多、流动性过快的问题。")
+    second = "二是政务公开队伍建设还需进一步加强，个别单位存在人员配备不足、兼职多、流动性过快的问题。"
+    series = _ordinal_series(second, passage)
+    assert series.startswith("一是政策解读质量仍需提升") and "二是政务公开队伍建设" in series
+    assert _ordinal_series("（一）存在的主要问题。", passage) == "（一）存在的主要问题。"
