@@ -156,16 +156,18 @@ class Answerer:
         # and so is a sanction: a law's fine is quoted as the law writes it, never paraphrased (a 0.5B model
         # wrote "五百元以上二百元以下" for 二百元以上五百元以下)
         c = checked.constraints
-        quoted = self._use_llm and self.settings.quotes_figures() and (
+        quoting = self._use_llm and self.settings.quotes_figures()
+        found = extractive_answer(checked) if quoting else None  # the stating sentences, read once
+        quoted = quoting and (
             asks_for_figure(c) or asks_sanction(c)
             # a name, a list or a measure the sources state in one sentence is quoted too: the 0.5B model
             # shortens or mixes such sentences more often than it improves them (README)
-            or (self.settings.quote_scope == "found" and bool(extractive_answer(checked))))
+            or (self.settings.quote_scope == "found" and bool(found)))
         if not quoted and client is None:
             client = self.chat_client()
         t0 = time.perf_counter()
         raw, llm, notice = yield from self._generate(None if quoted else client, standalone, checked, timings,
-                                                     started, quoted)
+                                                     started, quoted, found)
         timings["generation"] = _ms(t0)
 
         cited_pool = checked.pool if llm == "extractive" else checked.pool[: self.settings.llm_passages]
@@ -178,10 +180,10 @@ class Answerer:
 
     def _generate(
         self, client: ChatClient | None, question: str, checked: Gate, timings: dict[str, float], started: float,
-        quoted: bool = False,
+        quoted: bool = False, found: str | None = None,
     ) -> Generator[AnswerEvent, None, tuple[str, str, str]]:
         """Stream the LLM's reply; on any LLM failure fall back to an extractive answer that says so
-        (`quoted`: the extractive answer was chosen, not a fallback).
+        (`quoted`: the extractive answer was chosen, not a fallback; `found`: its sentences, when already read).
 
         Returns (raw reply, who answered, notice for the user)."""
         notice = ""
@@ -201,7 +203,7 @@ class Answerer:
                 yield AnswerEvent("status", text=notice)
         elif self._use_llm and not quoted:
             notice = f"大模型不可用（{self._client_error}），以下答案直接摘录自文件原文。"
-        raw = extractive_answer(checked)
+        raw = found if found is not None else extractive_answer(checked)
         if not raw and asks_for_figure(checked.constraints) and not checked.constraints.parts:
             raw = REFUSAL  # no sentence states the asked figure: the best-matching sentence would state another
         elif not raw:

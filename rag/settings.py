@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     quote_figures: Literal["auto", "always", "never"] = Field("auto", validation_alias="RAG_QUOTE_FIGURES")
     # Which questions are quoted when quoting is on: "figures" (figure and sanction questions) or "found"
     # (every question whose stating sentence is found: a name, a list, a measure; the LLM answers the rest).
-    # "found" measured better on the broad sets with the embedded 0.5B (README, "Choosing what is quoted").
+    # "found" measured better on the broad sets with the embedded 0.5B (README, "Measured on the broad sets").
     quote_scope: Literal["figures", "found"] = Field("found", validation_alias="RAG_QUOTE_SCOPE")
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL", "RAG_OPENAI_BASE_URL"))
     openai_api_key: str | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY", "RAG_OPENAI_API_KEY"))
