@@ -15,7 +15,8 @@ from rag.constraints import DURATION_KINDS, Constraints, figure_kinds, kind_matc
 from rag.textnorm import arabic_figures
 
 _ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五]|包括什么|有什么")
-_ASKS_FIGURE = re.compile(r"多少|(?<![哪好十])几[个家项人次所处天年月条件名位号]|多大|多高|多长|多久|比例|增长了?(?:多少|几)"
+_ASKS_FIGURE = re.compile(r"多少|(?<![哪好十])几[个家项人次所处天年月条件名位号分岁周倍颗枚辆台套户元块米吨亩层级本张份起场届期]"
+                          r"|多大|多高|多长|多久|比例|增长了?(?:多少|几)"
                           r"|哪一?天|哪一?年|何时|什么时[候间段]|哪个时[段间]|几点|日期")  # a date is a figure too
 # "怎么处罚", "如何处罚", "会被罚多少": the legal consequence; a passage states one with the sanctions of
 # 行政处罚法 第九条 and 刑法 (罚款, 警告, 拘留, 吊销…)
@@ -29,6 +30,50 @@ _NUMBERED = re.compile(r"(?m)^\s*(?:[（(][一二三四五六七八九十\d]+[)�
 # last word (商品, 情形, 场所)
 _INTRO = re.compile(r"下列([\u4e00-\u9fff、]{2,12}?)(?:之一|的|：|:|，|,|除外|\n)")
 _RUN = re.compile(r"[^，,。；;：:、“”\s]{1,20}(?:、[^，,。；;：:、“”\s]{1,20}){2,}")
+
+
+# "为什么没花完年初预算", "什么原因": a reason is asked; a passage gives one with a causal word ("主要原因是…",
+# "因…调减", "由于…", "…导致支出增加"); 因此/因而 open a consequence, not a cause
+_ASKS_REASON = re.compile(r"为什么|为何|什么原因|原因是什么|哪些原因|原因何在|何故|怎么会|因为什么|出于什么")
+_REASON = re.compile(r"原因|由于|因为|(?<!原)因(?![此而])|导致|致使|所致|是为了|旨在")
+
+
+def asks_reason(c: Constraints) -> bool:
+    """"为什么比上年增加？": the answer is the sentence that gives the cause."""
+    return bool(_ASKS_REASON.search(c.question))
+
+
+def states_reason(text: str) -> bool:
+    return bool(_REASON.search(text))
+
+
+# "…增加2.55万元。主要原因是…", "决算数小于预算数的主要原因：…", "这是由于…": a sentence that opens with its
+# cause speaks of the sentence before
+_CAUSE_OPENS = re.compile(r"\s*[^，,。；;]{0,12}?(?:主要|其)?原因(?:主要)?(?:是|为|在于|[:：])|\s*(?:这|此)(?:主要)?(?:是|系)(?:由于|因为)"
+                          r"|\s*主要(?:是由于|是因为|由于|因为)|\s*(?:由于|因为)")
+
+
+def opens_with_cause(text: str) -> bool:
+    return bool(_CAUSE_OPENS.match(text))
+
+
+# "最多能扣减几分", "最长可以约定多久": a bound is asked, and a rule states it as one ("累计最高扣减6分",
+# "不得超过二年"); the clause that states a single step ("一次扣减1分") answers another question
+_ASKS_MAX = re.compile(r"最多|最高|最长|最大|至多|上限|封顶")
+_ASKS_MIN = re.compile(r"最少|最低|最短|至少|下限|起码")
+_AFTER_FIGURE = r"(?<=[\d十百千万亿元日天月年分岁人次倍])"
+_SAYS_MAX = re.compile(r"最多|最高|最长|最大|至多|上限|封顶|不得超过|不超过|不应超过|不能超过|以内|" + _AFTER_FIGURE + "以下")
+_SAYS_MIN = re.compile(r"最少|最低|最短|至少|下限|不少于|不得少于|不低于|不得低于|" + _AFTER_FIGURE + "以上")
+
+
+def states_asked_bound(question: str, text: str) -> bool | None:
+    """Whether the text states a bound of the kind asked (a maximum for "最多…", a minimum for "至少…");
+    None when the question asks no bound."""
+    if _ASKS_MAX.search(question):
+        return bool(_SAYS_MAX.search(text))
+    if _ASKS_MIN.search(question):
+        return bool(_SAYS_MIN.search(text))
+    return None
 
 
 def asks_list(c: Constraints) -> bool:

@@ -31,7 +31,15 @@ from rag.constraints import (
     topic_coverage,
 )
 from rag.ingest.tables import is_numeric, row_caption, row_cells
-from rag.answer_shape import asks_for_figure, asks_list, asks_sanction  # noqa: F401 (answering imports them from here)
+from rag.answer_shape import (  # noqa: F401 (answering imports asks_* from here)
+    asks_for_figure,
+    asks_list,
+    asks_reason,
+    asks_sanction,
+    opens_with_cause,
+    states_asked_bound,
+    states_reason,
+)
 from rag.card import DocumentCard
 from rag.cloze import cloze, fills
 from rag.conditions import fits, given_quantities, other_threshold
@@ -42,8 +50,11 @@ from rag.textnorm import arabic_figures
 from rag.tokenizer import tokenize
 from rag.titles import bracketed_names, similar_name, version_fits, version_phrases
 
-CLOZE_WEIGHT = 0.5  # a sentence writing the question's words around its blank (rag.cloze)
+CLOZE_WEIGHT = 1.0  # a sentence writing the question's words around its blank (rag.cloze)
+REASON_WEIGHT = 0.5  # a sentence giving a cause, when the question asks why
+BOUND_WEIGHT = 0.3  # a clause stating a maximum (minimum), when the question asks the most (least)
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
+SITUATION_MIN = 0.1  # a story told in everyday words: the least share of it a source must still mention
 _INSTRUCTION = re.compile(
     r"(?:忽略|无视|忘记|忘掉|不要理会|不用理会|跳过)[^。]{0,12}(?:指令|指示|提示|要求|规则|设定|内容)"
     r"|你现在是|你是一个|你必须|扮演|请(?:直接|只|务必)?(?:回答|输出|回复)\s*[“\"「『]"
@@ -127,7 +138,7 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
         # "《上海市公共场所控制吸烟条例》规定…" when the library holds no such document: another
         # document's rule on the same topic is not an answer.
         return Gate(c, [], refusal=f"文件库中没有《{unknown[0]}》", suspicious=suspicious, idf=idf, card_of=index.card)
-    best, missing = max((topic_coverage(c, normalize(p.chunk.check_text), idf) for p in pool), key=lambda t: t[0])
+    best, missing = max((topic_share(c, normalize(p.chunk.check_text), idf) for p in pool), key=lambda t: t[0])
     if best < TOPIC_MIN:
         words = "、".join(f"「{w}」" for w in missing[:3])
         return Gate(c, [], refusal=f"文件中没有提到{words}", suspicious=suspicious, idf=idf, set_aside=set_aside,
@@ -197,8 +208,45 @@ def source_mentions_topic(c: Constraints, passage: Passage, idf: dict[str, float
     """The cited passage names the asked topic, itself or through the articles it cites by number
     (`articles`: `articles_by_doc` of the passages at hand)."""
     cited = cited_words(passage.text, articles.get(passage.chunk.origin.doc, {})) if articles else ""
-    share, missing = topic_coverage(c, normalize(passage.chunk.check_text + cited), idf)
+    share, missing = topic_share(c, normalize(passage.chunk.check_text + cited), idf)
     return share >= TOPIC_MIN, missing
+
+
+# a yes/no question asks too: "这算不算工伤", "能不能", "有没有", "…可以吗"
+_YES_NO = re.compile(r"(.)不\1|有没有|吗$")
+
+
+# a clause that narrates: a person (我, 他), a done or suffered act (了, 被, 把), an intention (想)
+_STORY = re.compile(r"[我你他她]|了|被|把|想|刚")
+
+
+def _asked_terms(c: Constraints) -> tuple[Term, ...]:
+    """The topic words of the clauses that ask, when the question's other clauses narrate a situation
+    ("朋友在遗嘱里把一套房子赠给我，我要在多长时间内表示接受？"); () otherwise. A clause that names the
+    topic in the documents' own words ("业主大会决定筹集和使用专项维修资金，需要多少业主同意？") is no story:
+    its words are constraints."""
+    clauses = [s for s in re.split(r"[，,；;？?。！!]", normalize(c.question)) if s]
+    asking = [s for s in clauses if _INTERROGATIVE.search(s) or _YES_NO.search(s)]
+    told = [s for s in clauses if s not in asking]
+    if not asking or not told or not all(_STORY.search(s) for s in told):
+        return ()
+    inside = [t for t in c.terms if any(normalize(t.word) in s for s in asking)]
+    nouns = [t for t in inside if t.weight >= 1.0]
+    # the nouns name what is asked; without one, two words at least (表示 + 接受), never one verb (处理)
+    return tuple(nouns) if nouns else tuple(inside) if len(inside) >= 2 else ()
+
+
+def topic_share(c: Constraints, text: str, idf: dict[str, float]) -> tuple[float, list[str]]:
+    """`topic_coverage`, except that a question telling its situation in everyday words is on topic when
+    the text names every noun of its asking clause and a little of the story: the asker's 朋友, 房子 and
+    赠给 are not what a statute writes (受遗赠人), the asked 接受 is. Other places, years and sibling
+    indicators are checked apart, and a missing noun of the asking clause still refuses (婚假, 基站)."""
+    share, missing = topic_coverage(c, text, idf)
+    if SITUATION_MIN <= share < TOPIC_MIN:
+        asked = _asked_terms(c)
+        if asked and all(term_covered(t.word, text) > 0.0 for t in asked):
+            return TOPIC_MIN, missing
+    return share, missing
 
 
 # --- figure selection and parts -------------------------------------------------------------------
@@ -405,6 +453,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     so they never answer "参保人数是多少". The words next to the question's interrogative weigh most."""
     best: Clause | None = None
     lists = asks_list(c)  # "有哪些…" is answered by an enumeration (甲、乙、丙)
+    reason = not lists and asks_reason(c)  # "为什么增加": the sentence that gives the cause
     change = asks_change(c)
     figure = asks_for_figure(c)
     focus = focus_terms(c) if figure else ()
@@ -422,27 +471,32 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     key = focus[-1] if dated and focus else None
     grade = asked_grade(question)  # "数额较大", "情节严重", "特别重大": which bracket of a graded scale is asked
     # a name or a phrase asked ("推动什么转型"); a figure has its focus words, a list its enumeration
-    blank = None if figure or lists else cloze(c.question)
+    blank = None if figure or lists or reason else cloze(c.question)
     candidates: list[tuple[bool, bool, Clause]] = []  # (names the nearest word, is a table cell, clause)
     articles = articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section
+        before = ""  # the sentence before the unit: what "主要原因是…" explains
         for unit in _units(passage):
+            previous, before = before, ("" if unit.table else unit.quote)
             # "业主大会决定本条例第十一条第(五)项…的事项，应当经…2/3以上的业主…同意": the asked words are in the cited item
             cited = cited_words(unit.quote, articles.get(passage.chunk.origin.doc, {}))
-            share, _ = topic_coverage(c, unit.context + normalize(cited), idf)
+            explains = reason and bool(previous) and opens_with_cause(unit.quote)
+            if explains:
+                cited += previous  # "…完成年初预算的98.20%。决算数小于预算数的主要原因：…" explains that sentence
+            share, _ = topic_share(c, unit.context + normalize(cited), idf)
             if dated and key is not None and term_covered(key.word, (unit.sentence or unit.context) + normalize(cited)) < SYNONYM_SHARE:
                 continue  # "阿根廷站哪天举办？" is not answered by the day the 巴西 stage opened
             if share < TOPIC_MIN and given and unit.sentence and fits(given, _COMMA.split(unit.quote)[0]):
                 # "…职工累计工作已满1年不满10年的，年休假5天；已满10年不满20年的，年休假10天": the bracket that
                 # holds the asker's 12 years speaks of the sentence's subject
-                share, _ = topic_coverage(c, unit.sentence, idf)
+                share, _ = topic_share(c, unit.sentence, idf)
             filled = fills(unit.quote, blank)
             if share < TOPIC_MIN and filled == 1.0:
                 # "孙仁安提到山西正在大力推动什么转型": the sentence writing the blank's both sides need not name
                 # the speaker its paragraph names
-                share, _ = topic_coverage(c, normalize(passage.chunk.check_text), idf)
+                share, _ = topic_share(c, normalize(passage.chunk.check_text), idf)
             if share < TOPIC_MIN or (figure and not figure_kinds(unit.quote)):
                 continue  # "多少" is answered by a number ("结婚年龄，男不得早于二十二周岁")
             if thresholds and other_threshold(c.whole or c.question, unit.quote):
@@ -462,6 +516,10 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if per_unit and not _PER_UNIT_SAID.search(subject):
                     continue  # a per-person/per-month figure was asked: "代缴…181亿元" is a total
                 said = normalize(subject)
+                if explains:
+                    # "…增加2.55万元。主要原因是…": the cause of the sentence before, and of the item its passage
+                    # opens with ("信息化建设（项）。…年初预算为135.90万元…。决算数小于预算数的主要原因：…")
+                    said = unit.context + normalize(previous) + said
                 if grade and _other_grade(grade, said):
                     continue  # "特别重大作用" asked: the bracket for 重大作用 (3万元至10万元) is another grade
                 own, _ = topic_coverage(c, said, idf)
@@ -478,6 +536,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     continue  # "已满1年不满10年的，年休假5天" does not answer for 12 years of work
                 score = (share + own + 0.5 * _weighted_cover(focus, said, idf) + (0.1 if figures and figure else 0.0)
                          + CLOZE_WEIGHT * filled  # "大力推动什么转型" → "大力推动绿色转型"
+                         + (REASON_WEIGHT if reason and states_reason(unit.quote) else 0.0)  # "主要原因是：…"
+                         + (BOUND_WEIGHT if figure and states_asked_bound(question, said) else 0.0)  # "累计最高扣减6分"
                          + 0.02 * _shared_run(question, said)
                          + (0.5 if lists and "、" in unit.quote else 0.0)
                          + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named

@@ -16,6 +16,7 @@ _ASK = re.compile(r"什么|哪些|哪个|哪一?[个位家种项条座所年天]
 _PUNCT = re.compile(r"[，,。？?！!；;：:、“”\"'（）()《》\s]")
 MAX_ANCHOR = 6
 MIN_ANCHOR = 2
+SURE_ANCHOR = 5  # one side written this long, right next to the gap, is enough
 MAX_GAP = 24
 
 
@@ -52,8 +53,9 @@ def _find(sentence: str, side: str, from_end: bool) -> tuple[str, int]:
 
 
 def fills(sentence: str, c: Cloze | None) -> float:
-    """1.0 when the sentence writes both sides with a gap between them, 0.5 when it writes one side of
-    three or more characters with text where the gap should be, 0.0 otherwise."""
+    """1.0 when the sentence writes both sides with a gap between them (or one side of five characters or
+    more), 0.5 when it writes one side of three or more characters with text where the gap should be,
+    0.0 otherwise."""
     if c is None:
         return 0.0
     text = normalize_for_match(sentence)
@@ -64,9 +66,11 @@ def fills(sentence: str, c: Cloze | None) -> float:
         if right and 0 < at_right <= MAX_GAP:
             return 1.0
         if len(left) >= 3 and not c.right and start < len(text) and not _PUNCT.match(text[start]):
-            return 0.5
+            # "…是发展对华关系的什么" → "也是发展对华关系的排头兵": five characters or more written as asked
+            # hold the gap as surely as two sides do
+            return 1.0 if len(left) >= SURE_ANCHOR else 0.5
     elif len(c.right) >= 3 and not c.left:
         right, at_right = _find(text, c.right, from_end=False)
         if len(right) >= 3 and at_right > 0:
-            return 0.5
+            return 1.0 if len(right) >= SURE_ANCHOR else 0.5
     return 0.0

@@ -190,7 +190,7 @@ def parse_constraints(question: str) -> Constraints:
 _PERCENT_ASK = re.compile(r"(?:增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨)(?:了)?(?:百分之|多少|几)(?![\u4e00-\u9fff]*?(?:元|人|个|家|项|吨|亩|台|套|件|户|所|辆))"
                           r"|增速|增幅|百分之多少|百分比|比重|占比|(?<![效])率(?:是|为|达到)?(?:多少|几)"
                           r"|多大(?:的)?比例|比例(?:是|为|有)?多(?:少|大)")
-_UNIT_ASK = re.compile(r"(?<!哪)(?:多少|(?<![好十])几)\s*([万亿千百]*(?:元|美元|钱|块钱|人次|人|个|家|项|吨标准煤|吨|亩|台套|台|套|件|户|所|辆|座|处|平方公里|公里|千米|立方米|平方米|米|公顷|千瓦时|千瓦|兆瓦|标箱|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款|支|只|头|株|棵|篇|部|本|份|起|宗|例|门|眼|盏|根|块|层|届|期|轮|列|队))")
+_UNIT_ASK = re.compile(r"(?<!哪)(?:多少|(?<![好十])几)\s*([万亿千百]*(?:元|美元|钱|块钱|人次|人|个|家|项|吨标准煤|吨|亩|台套|台|套|件|户|所|辆|座|处|平方公里|公里|千米|立方米|平方米|厘米|毫米|米|毫升|公升|公斤|千克|毫克|克|分贝|秒|公顷|千瓦时|千瓦|兆瓦|标箱|天|日|年|月|次|条|张|名|位|批|场|栋|间|床|艘|架|款|支|只|头|株|棵|篇|部|本|份|起|宗|例|门|眼|盏|根|块|层|届|期|轮|列|队))")
 _MONEY_WORDS = re.compile(r"金额|资金|收入|支出|投资|总额|产值|生产总值|经费|预算|决算|拨款|税收|利润|营业额|销售额")
 
 
@@ -428,7 +428,7 @@ def topic_coverage(c: Constraints, haystack: str, idf: dict[str, float] | None =
     return (covered / total if total else 1.0), missing
 
 
-_INDICATOR_HEAD = re.compile(r"..*(?:率|额|量|数|值|价|金|费|收入|支出|面积|指数)$")  # a statistic's head noun
+_INDICATOR_HEAD = re.compile(r"(?:..*(?:率|额|量|数|值|价|金|费|收入|支出|面积|指数)|.*标准)$")  # a statistic's head noun
 
 
 def _word_tag(word: str) -> str:
@@ -442,6 +442,9 @@ def near_miss(c: Constraints, haystack: str) -> str:
     调查失业率 — the head (失业率) is there, its qualifier (登记) is not, and another word qualifies it.
     Returns "调查失业率" (what the text states instead), or "" when there is no such contrast."""
     q = normalize(c.question)
+    deputy = _deputy_miss(q, haystack)
+    if deputy:
+        return deputy
     words = [t.word for t in c.terms]
     pairs = list(zip(words, words[1:]))
     # one word that is itself qualifier + head: 养老保险费 = 养老 + 保险费 (its sibling: 失业保险费)
@@ -454,10 +457,26 @@ def near_miss(c: Constraints, haystack: str) -> str:
             continue
         # a four-character qualifier is two words: 医疗保险 = 医疗 + 保险, its sibling 养老保险 shares 保险
         lead, tail = (qualifier[:2], qualifier[2:]) if len(qualifier) >= 4 else (qualifier, "")
+        if tail + head not in haystack and head.startswith("总") and len(head) >= 3:
+            head = head[1:]  # "旅游总收入" asked, "一般公共预算收入" written: 总 is how a total is named
         for m in re.finditer(re.escape(tail + head), haystack):
             other = haystack[max(0, m.start() - 2) : m.start()]
-            if len(other) == 2 and other != lead and _word_tag(other).startswith(("n", "vn")):  # jieba tags 养老 nr
+            # jieba tags 养老 nr; a standard's qualifier is often a verb (财政补助标准 for 个人缴费标准)
+            if len(other) == 2 and other != lead and (_word_tag(other).startswith(("n", "vn"))
+                                                      or (head.endswith("标准") and _word_tag(other) == "v")):
                 return other + tail + head
+    return ""
+
+
+_DEPUTY = re.compile(r"副([\u4e00-\u9fff]{2,4}?)(?=[是叫为的，,？?（(]|$)")
+
+
+def _deputy_miss(question: str, haystack: str) -> str:
+    """"代表团的副团长是谁" when the text names only the 团长: a deputy is another person than the chief."""
+    for m in _DEPUTY.finditer(question):
+        title = m.group(1)
+        if title in haystack and "副" + title not in haystack:
+            return title
     return ""
 
 

@@ -102,7 +102,7 @@ _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _CN_NUM = "零〇一二两三四五六七八九十百千"
 # A Chinese numeral counts as a figure only before a unit or classifier (三十日, 二十二周岁, 五十元, 三百万元),
 # after 百分之, or in 三分之二: "一般", "统一" and the ordinal "第一章" stay words.
-_CN_UNIT_AFTER = r"[万亿]?(?:个月|个工作日|周岁|小时|分钟|公里|平方米|年|月|日|天|岁|元|条|个|人|次|倍|项|件|家|名|台|辆|米|亩|吨|周|层|票|部|所|座|处|张|份|户|起|例|宗|批|类|级|款)"
+_CN_UNIT_AFTER = r"[万亿]?(?:个月|个工作日|周岁|小时|分钟|公里|平方米|立方米|厘米|毫米|毫升|公升|公斤|千克|毫克|克|公顷|分贝|秒|年|月|日|天|岁|元|条|个|人|次|倍|项|件|家|名|台|辆|米|亩|吨|周|层|票|部|所|座|处|张|份|户|起|例|宗|批|类|级|款)"
 _CN_FIGURE = re.compile(rf"(?<![第{_CN_NUM}])([{_CN_NUM}]+)(?={_CN_UNIT_AFTER})")
 _CN_PERCENT = re.compile(rf"百分之([{_CN_NUM}]+)")
 _CN_FRACTION = re.compile(rf"([{_CN_NUM}]+)分之([{_CN_NUM}]+)")

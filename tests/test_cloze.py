@@ -16,8 +16,12 @@ def test_the_sentence_writing_both_sides_of_the_blank_fills_it():
 
 
 def test_a_blank_at_the_end_is_filled_by_what_follows_its_left_side():
+    # five characters or more written as asked ("展对华关系的") hold the gap as surely as two sides
     blank = cloze("孙仁安还说圣保罗是发展对华关系的什么？")
-    assert fills(SPEECH, blank) == 0.5 and fills(GREEN, blank) == 0.0
+    assert fills(SPEECH, blank) == 1.0 and fills(GREEN, blank) == 0.0
+    # a shorter lead only hints at it
+    short = cloze("山西要加强与各国的什么？")  # only "各国的" is written as asked
+    assert short is not None and fills(GREEN, short) == 0.5
 
 
 def test_a_question_without_an_interrogative_or_context_has_no_blank():

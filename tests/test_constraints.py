@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answerability import TOPIC_MIN, answer_states_kind, best_clause, gives_orders
+from rag.answerability import TOPIC_MIN, answer_states_kind, best_clause, gives_orders, topic_share
 from rag.card import DocumentCard, build_card
 from rag.constraints import check_passage, near_miss, normalize, parse_constraints, topic_coverage
 from rag.schema import Chunk, Document, Origin, Paragraph, Passage, SourceMeta
@@ -247,3 +247,41 @@ def test_office_short_names_and_civil_situations_are_written_as_the_statute_writ
     assert "有期徒刑" in formal_expansion("醉驾会判几年？")
     assert not {"起诉", "提起诉讼"} & set(formal_expansion("被告人有权获得辩护吗？"))
     assert not {"急救中心", "院前医疗急救"} & set(formal_expansion("罚款1200元以下"))
+
+
+# 工伤保险条例 第十四条, 职工带薪年休假条例 第二条 (laws corpus)
+INJURY = ("第十四条 职工有下列情形之一的，应当认定为工伤：(一)在工作时间和工作场所内，因工作原因受到事故伤害的；"
+          "(六)在上下班途中，受到非本人主要责任的交通事故或者城市轨道交通、客运轮渡、火车事故伤害的；")
+ANNUAL_LEAVE = ("第二条 机关、团体、企业、事业单位、民办非企业单位、有雇工的个体工商户等单位的职工连续工作1年以上的，"
+                "享受带薪年休假(以下简称年休假)。")
+
+
+def test_a_situation_told_in_everyday_words_is_on_topic_when_the_asked_noun_is_stated():
+    """"下班骑车回家路上被闯红灯的车撞伤了，这算不算工伤？": 骑车, 回家路上 and 撞伤 are the asker's story, the
+    article writes 上下班途中; what is asked (工伤) is named, so the article is on topic."""
+    c = parse_constraints("下班骑车回家路上被闯红灯的车撞伤了，这算不算工伤？")
+    plain, _ = topic_coverage(c, normalize(INJURY), {})
+    assert plain < TOPIC_MIN
+    assert topic_share(c, normalize(INJURY), {})[0] >= TOPIC_MIN
+
+
+def test_a_situation_does_not_excuse_a_missing_asked_noun():
+    """"…结婚能休几天婚假？": the annual-leave article names the 单位 of the story, not the 婚假 asked."""
+    c = parse_constraints("我在单位干了12年，结婚能休几天婚假？")
+    idf = {"单位": 2.0, "结婚": 3.0, "婚假": 6.0}
+    share, missing = topic_share(c, normalize(ANNUAL_LEAVE), idf)
+    assert share < TOPIC_MIN and "婚假" in missing
+
+
+def test_a_deputy_is_not_the_chief():
+    """山西品牌丝路行 (shared/corpus/real): the text names the 团长 only; the 副团长 asked is someone else."""
+    news = normalize("山西代表团团长、省贸促会会长陈河才介绍，近年来，山西与巴西交流交往日益活跃。")
+    assert near_miss(parse_constraints("山西品牌丝路行南美站代表团的副团长是谁？"), news) == "团长"
+    assert near_miss(parse_constraints("山西品牌丝路行南美站代表团的团长是谁？"), news) == ""
+
+
+def test_a_standard_of_another_kind_is_a_near_miss():
+    """长清 report: the 财政补助标准 of the 居民医保 is given, the 个人缴费标准 is not."""
+    report = normalize("全面落实医保政策，居民医保参保率95%以上，医保财政补助标准提高至730元。")
+    assert near_miss(parse_constraints("居民医保个人缴费标准是每人每年多少钱？"), report) == "补助标准"
+    assert near_miss(parse_constraints("居民医保财政补助标准提高到了多少？"), report) == ""

@@ -149,3 +149,23 @@ def test_fresh2_laws_over_the_whole_archive():
     texts = _law_texts(wanted)
     assert set(texts) == wanted
     _check(questions, lambda doc: texts[doc])
+
+
+def test_fresh3_sets_written_at_the_start_of_the_last_stop():
+    """fresh3_*.jsonl: three sets by two authors who had not seen the code, written before anything of
+    that stop was measured on them (README); the same checks."""
+    demo = norm((ROOT / "data" / "changqing-2024-government-work-report.txt").read_text(encoding="utf-8"))
+    demo_questions = load_questions(SETS / "fresh3_demo.jsonl")
+    assert len(demo_questions) >= 50
+    _check(demo_questions, lambda doc: demo)
+    real: dict[str, str] = {}
+    real_questions = load_questions(SETS / "fresh3_real.jsonl")
+    assert len(real_questions) >= 56 and len({q.doc for q in real_questions if q.answerable}) == 4
+    _check(real_questions, lambda doc: real.setdefault(doc, norm(_raw_text(SHARED / "corpus" / "real" / doc))))
+    laws = load_questions(SETS / "fresh3_laws_full.jsonl")
+    assert len(laws) >= 60
+    wanted = {q.doc for q in laws if q.answerable}
+    assert len(wanted) >= 40
+    texts = _law_texts(wanted)
+    assert set(texts) == wanted
+    _check(laws, lambda doc: texts[doc])

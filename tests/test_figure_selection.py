@@ -382,3 +382,74 @@ def test_a_list_asked_of_a_report_is_quoted_with_every_numbered_item():
     series = _ordinal_series(second, passage)
     assert series.startswith("一是政策解读质量仍需提升") and "二是政务公开队伍建设" in series
     assert _ordinal_series("（一）存在的主要问题。", passage) == "（一）存在的主要问题。"
+
+
+# 上海市普陀区财政局2024年度部门决算: each line's change is explained in the sentence after it
+PUTUO_OFFICE = ("机关运行经费支出184.65万元，比2023年度增加2.55万元，增长1.40%。主要原因是优化办公环境、提升照明效率，"
+                "更换了老旧照明设施，导致相关支出略有增加。")
+PUTUO_IT = ("3、一般公共服务支出（类）财政事务（款）信息化建设（项）。主要用于：信息化系统日常维护费等支出。"
+            "年初预算为135.90万元，支出决算为135.25万元。决算数小于预算数的主要原因：因产业政策扶持资金管理系统项目进度，调减相关经费。")
+PUTUO_TOTAL = ("一般公共预算财政拨款支出年初预算为2993.92万元，支出决算为2940.05万元，完成年初预算的98.20%。"
+               "决算数小于预算数的主要原因：因年度工作计划安排，个别信息化项目和中介机构服务调减。")
+
+
+def test_a_why_question_is_answered_by_the_sentence_giving_the_cause():
+    """"为什么比2023年有所增加": the cause ("主要原因是…") is the answer, not the figure it explains."""
+    clause = best_clause(parse_constraints("普陀区财政局的机关运行经费为什么比2023年有所增加？"), [_passage(PUTUO_OFFICE)], {})
+    assert clause is not None and "更换了老旧照明设施" in clause.text
+
+
+def test_a_cause_explains_the_item_its_passage_opens_with():
+    """Two causes "决算数小于预算数的主要原因：…": the one in the passage of the item asked (信息化建设)."""
+    passages = [_passage(PUTUO_TOTAL), _passage(PUTUO_IT)]
+    clause = best_clause(parse_constraints("普陀区财政局2024年信息化建设的钱为什么没用满预算？"), passages, {})
+    assert clause is not None and "产业政策扶持资金管理系统" in clause.text
+    clause = best_clause(parse_constraints("普陀区财政局2024年一般公共预算财政拨款为什么没花完年初预算？"), passages, {})
+    assert clause is not None and "中介机构服务调减" in clause.text
+
+
+# 宁波市献血条例 第二十五条 (laws corpus)
+BLOOD = ("第二十五条 献血者及其亲属临床用血的，持有效身份证件等材料，按照下列规定免交临床用血费用：\n"
+         "（一）献血者捐献全血累计达四百毫升以上的，本人终身免交临床用血费用；不足四百毫升的，自献血之日起五年内按照不超过"
+         "献血量的五倍免交临床用血费用，五年后免交与献血量等量的临床用血费用；")
+
+
+def test_a_volume_in_millilitres_is_a_figure():
+    """"多少毫升": 四百毫升 is the figure asked; the 五年 and 五倍 of the next bracket are not."""
+    question = "按照宁波市献血条例，献全血累计达到多少毫升，献血者本人可以终身免交临床用血费用？"
+    assert "毫升" in expected_kinds(question)
+    clause = best_clause(parse_constraints(question), [_law(BLOOD)], {})
+    assert clause is not None and "四百毫升以上" in clause.text and "终身" in clause.text
+
+
+def test_a_blank_at_the_end_of_the_question_is_filled_by_the_sentence_writing_its_lead():
+    """山西品牌丝路行 (shared/corpus/real): "…是发展对华关系的什么" → "也是发展对华关系的排头兵", two sentences
+    after the one naming the speaker."""
+    text = ("中国驻圣保罗总领馆副总领事孙仁安在致辞中说，圣保罗是巴西乃至南美最大的经济、贸易、商业、金融、物流和交通中心，"
+            "是巴西经济的“火车头”。这里聚集了超过90%的在巴中国移民和近200家中资企业，也是发展对华关系的排头兵。")
+    clause = best_clause(parse_constraints("除了“火车头”，孙仁安还说圣保罗是发展对华关系的什么？"), [_passage(text)], {})
+    assert clause is not None and "排头兵" in clause.text
+
+
+# 道路交通安全违法行为记分管理办法 第二十五条, 第二十七条 (laws corpus)
+POINTS_CAP = ("第二十五条 机动车驾驶人处理完交通违法行为记录后累积记分未满12分，参加公安机关交通管理部门组织的交通安全教育并达到"
+              "规定要求的，可以申请在机动车驾驶人现有累积记分分值中扣减记分。在一个记分周期内累计最高扣减6分。")
+POINTS_STEP = "参加公安机关交通管理部门组织的交通安全公益活动的，满一小时为一次，一次扣减1分。"
+
+
+def test_the_most_asked_is_the_bound_a_rule_states():
+    """"最多能扣减几分" is answered by the cap ("累计最高扣减6分"), "一次扣减几分" by the step (1分)."""
+    passages = [_law(POINTS_STEP), _law(POINTS_CAP)]
+    clause = best_clause(parse_constraints("参加交通安全教育可以扣减记分，一个记分周期内最多能扣减几分？"), passages, {})
+    assert clause is not None and "6分" in clause.focus
+    clause = best_clause(parse_constraints("参加交通安全公益活动，一次扣减几分？"), passages, {})
+    assert clause is not None and "1分" in clause.focus
+
+
+def test_a_bound_is_a_figure_with_its_bound_word():
+    from rag.answer_shape import states_asked_bound
+
+    assert states_asked_bound("最多罚多少钱？", "处二百元以上五百元以下罚款") is True
+    assert states_asked_bound("最多罚多少钱？", "有以下情形之一的，不予受理") is False
+    assert states_asked_bound("至少要工作几年？", "累计缴费满十五年以上") is True
+    assert states_asked_bound("罚多少钱？", "处二百元罚款") is None
