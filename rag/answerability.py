@@ -478,8 +478,11 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section
         before = ""  # the sentence before the unit: what "主要原因是…" explains
+        ending = normalize(passage.text)[-40:]
         for unit in _units(passage):
             previous, before = before, ("" if unit.table else unit.quote)
+            if unit.quote.rstrip().endswith(("：", ":")) and ending.endswith(normalize(unit.quote)[-40:]):
+                continue  # "…编制范围的单位包括：" closes its passage: what it introduces is not here to quote
             # "业主大会决定本条例第十一条第(五)项…的事项，应当经…2/3以上的业主…同意": the asked words are in the cited item
             cited = cited_words(unit.quote, articles.get(passage.chunk.origin.doc, {}))
             explains = reason and bool(previous) and opens_with_cause(unit.quote)

@@ -37,6 +37,8 @@ def best_sentences(question: str, passages: list[Passage], max_sentences: int = 
         heading = normalize_for_match(passage.chunk.origin.section_path)
         for match in _CLAUSE.finditer(passage.text):
             clause = match.group().strip()
+            if clause.endswith(("：", ":")) and passage.text.rstrip().endswith(clause):
+                continue  # "…的单位包括：" closes its passage: what it introduces is not here to quote
             if len(clause) >= MIN_SENTENCE_CHARS:
                 clauses.append((marker, clause, heading + normalize_for_match(clause)))
     if not clauses or not words:

@@ -453,3 +453,16 @@ def test_a_bound_is_a_figure_with_its_bound_word():
     assert states_asked_bound("最多罚多少钱？", "有以下情形之一的，不予受理") is False
     assert states_asked_bound("至少要工作几年？", "累计缴费满十五年以上") is True
     assert states_asked_bound("罚多少钱？", "处二百元罚款") is None
+
+
+def test_a_sentence_introducing_what_the_next_passage_lists_is_not_quoted():
+    """普陀 决算: "…编制范围的单位包括：" closes its passage (the units are rows of the next table); quoting it
+    would answer "包括：。" with nothing."""
+    from rag.extractive import best_sentences
+
+    head = _passage("从预算单位构成看，上海市普陀区财政局部门决算包括：上海市普陀区财政局本级决算、下属行政事业单位决算。"
+                    "纳入上海市普陀区财政局2024年度部门决算编制范围的单位包括：")
+    question = "纳入上海市普陀区财政局2024年度部门决算编制范围的单位有哪些？"
+    clause = best_clause(parse_constraints(question), [head], {})
+    assert clause is None or not clause.text.rstrip().endswith("：")
+    assert all(not e.sentence.endswith("：") for e in best_sentences(question, [head], min_coverage=0.0))
