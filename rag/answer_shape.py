@@ -16,7 +16,7 @@ from rag.textnorm import arabic_figures
 
 _ASKS_LIST = re.compile(r"哪些|哪几|哪[两二三四五]|包括什么|有什么")
 _ASKS_FIGURE = re.compile(r"多少|(?<![哪好十])几[个家项人次所处天年月条件名位号分岁周倍颗枚辆台套户元块米吨亩层级本张份起场届期]"
-                          r"|多大|多高|多长|多久|比例|增长了?(?:多少|几)"
+                          r"|多大|多高|多长|多久|多远|多重|比例|增长了?(?:多少|几)"
                           r"|哪一?天|哪一?年|何时|什么时[候间段]|哪个时[段间]|几点|日期")  # a date is a figure too
 # "怎么处罚", "如何处罚", "会被罚多少": the legal consequence; a passage states one with the sanctions of
 # 行政处罚法 第九条 and 刑法 (罚款, 警告, 拘留, 吊销…)
@@ -74,6 +74,23 @@ def states_asked_bound(question: str, text: str) -> bool | None:
     if _ASKS_MIN.search(question):
         return bool(_SAYS_MIN.search(text))
     return None
+
+
+# "一共有多少人", "总共多少件": the total is asked; "农民工总量29562万人" states it, "外出农民工17190万人" a part
+_ASKS_TOTAL = re.compile(r"一共|总共|合计|总计|共计|总量|总数|总额|加起来")
+_SAYS_TOTAL = re.compile(r"总量|总数|总计|合计|共计|总额|共有|总规模")
+
+
+def states_asked_total(question: str, text: str) -> bool:
+    return bool(_ASKS_TOTAL.search(question)) and bool(_SAYS_TOTAL.search(text))
+
+
+# "在哪些国家举行", "哪几个城市": the items asked are places ("巴西、乌拉圭、阿根廷")
+_ASKS_PLACES = re.compile(r"(?:哪些|哪几个?|哪[两二三四五六]个)(?:国家|城市|省份|省|地区|地方|县|区|市|乡镇|镇|街道|村|国)")
+
+
+def asks_places(c: Constraints) -> bool:
+    return bool(_ASKS_PLACES.search(c.question))
 
 
 def asks_list(c: Constraints) -> bool:

@@ -27,6 +27,7 @@ from rag.constraints import (
     kind_matches,
     normalize,
     parse_constraints,
+    pos_tags,
     term_covered,
     topic_coverage,
 )
@@ -36,8 +37,10 @@ from rag.answer_shape import (  # noqa: F401 (answering imports asks_* from here
     asks_list,
     asks_reason,
     asks_sanction,
+    asks_places,
     opens_with_cause,
     states_asked_bound,
+    states_asked_total,
     states_reason,
 )
 from rag.card import DocumentCard
@@ -53,6 +56,8 @@ from rag.titles import bracketed_names, similar_name, version_fits, version_phra
 CLOZE_WEIGHT = 1.0  # a sentence writing the question's words around its blank (rag.cloze)
 REASON_WEIGHT = 0.5  # a sentence giving a cause, when the question asks why
 BOUND_WEIGHT = 0.3  # a clause stating a maximum (minimum), when the question asks the most (least)
+TOTAL_WEIGHT = 0.3  # a clause stating a total (总量, 合计), when the question asks 一共/总共
+PLACES_WEIGHT = 0.5  # a run of place names, when the question asks 哪些国家/城市
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 SITUATION_MIN = 0.1  # a story told in everyday words: the least share of it a source must still mention
 _INSTRUCTION = re.compile(
@@ -234,6 +239,17 @@ def _asked_terms(c: Constraints) -> tuple[Term, ...]:
     nouns = [t for t in inside if t.weight >= 1.0]
     # the nouns name what is asked; without one, two words at least (表示 + 接受), never one verb (处理)
     return tuple(nouns) if nouns else tuple(inside) if len(inside) >= 2 else ()
+
+
+_PLACE_HEADS = frozenset("国家 城市 省份 地区 地方 乡镇 街道".split())
+
+
+def _names_places(text: str) -> bool:
+    """Two place names or more in one 、-run ("在巴西、乌拉圭、阿根廷举行")."""
+    for run in _ENUMERATED.findall(text):
+        if sum(flag == "ns" for _, flag in pos_tags(run)) >= 2:
+            return True
+    return False
 
 
 def topic_share(c: Constraints, text: str, idf: dict[str, float]) -> tuple[float, list[str]]:
@@ -454,6 +470,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     best: Clause | None = None
     lists = asks_list(c)  # "有哪些…" is answered by an enumeration (甲、乙、丙)
     reason = not lists and asks_reason(c)  # "为什么增加": the sentence that gives the cause
+    places = lists and asks_places(c)  # "在哪些国家举行": an enumeration of place names
+    # …whose names stand for the asked 国家/城市: the head word is not written beside them
+    unnamed = replace(c, terms=tuple(t for t in c.terms if t.word not in _PLACE_HEADS)) if places else c
     change = asks_change(c)
     figure = asks_for_figure(c)
     focus = focus_terms(c) if figure else ()
@@ -488,7 +507,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             explains = reason and bool(previous) and opens_with_cause(unit.quote)
             if explains:
                 cited += previous  # "…完成年初预算的98.20%。决算数小于预算数的主要原因：…" explains that sentence
-            share, _ = topic_share(c, unit.context + normalize(cited), idf)
+            listed = places and _names_places(unit.quote)
+            share, _ = topic_share(unnamed if listed else c, unit.context + normalize(cited), idf)
             if dated and key is not None and term_covered(key.word, (unit.sentence or unit.context) + normalize(cited)) < SYNONYM_SHARE:
                 continue  # "阿根廷站哪天举办？" is not answered by the day the 巴西 stage opened
             if share < TOPIC_MIN and given and unit.sentence and fits(given, _COMMA.split(unit.quote)[0]):
@@ -525,7 +545,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     said = unit.context + normalize(previous) + said
                 if grade and _other_grade(grade, said):
                     continue  # "特别重大作用" asked: the bracket for 重大作用 (3万元至10万元) is another grade
-                own, _ = topic_coverage(c, said, idf)
+                own, _ = topic_coverage(unnamed if listed else c, said, idf)
                 if dated:
                     own = max(own, share)  # a cover line's date is the document's: its heading names the event
                 if own <= 0.0 and c.expects == DURATION_KINDS and _DURATION_NOUN.search(clause):
@@ -541,6 +561,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + CLOZE_WEIGHT * filled  # "大力推动什么转型" → "大力推动绿色转型"
                          + (REASON_WEIGHT if reason and states_reason(unit.quote) else 0.0)  # "主要原因是：…"
                          + (BOUND_WEIGHT if figure and states_asked_bound(question, said) else 0.0)  # "累计最高扣减6分"
+                         + (TOTAL_WEIGHT if figure and states_asked_total(question, clause) else 0.0)  # "农民工总量…"
+                         + (PLACES_WEIGHT if listed else 0.0)  # "巴西、乌拉圭、阿根廷"
                          + 0.02 * _shared_run(question, said)
                          + (0.5 if lists and "、" in unit.quote else 0.0)
                          + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named

@@ -20,7 +20,7 @@ from functools import lru_cache
 import jieba
 import jieba.posseg as posseg
 
-from rag.card import NATIONAL, SCOPE_WORD, DocumentCard
+from rag.card import LAW_KIND, NATIONAL, SCOPE_WORD, DocumentCard
 from rag.places import Place, gazetteer
 from rag.schema import Chunk
 from rag.synonyms import synonyms
@@ -79,6 +79,11 @@ _KNOWN: set[str] = set()  # adcodes of the indexed documents' places and their p
 _TOKENIZER: jieba.Tokenizer | None = None
 _POS: posseg.POSTokenizer | None = None
 _TOKENIZER_LOCK = threading.Lock()
+
+
+def pos_tags(text: str) -> list[tuple[str, str]]:
+    """(word, POS flag) pairs, cut with the dictionary that knows every place name."""
+    return [(p.word, p.flag) for p in _pos_cut(text)]
 
 
 def _pos_cut(text: str):
@@ -156,6 +161,8 @@ def parse_constraints(question: str) -> Constraints:
 
             continue  # the interrogative itself ("增长了百分之几"), not a word of the quantity
         word = re.sub(r"^(?:哪些|哪个|哪几个|哪几|哪|什么|多少|几个|几)", "", word)
+        if word.startswith("大") and "多" + word in text:
+            word = word[1:]  # "多大面积": jieba cuts 多/大面积, and the area asked is 面积
         if len(word) < 2:
             continue
         if len(word) == 2 and not _in_dictionary(word):
@@ -321,8 +328,10 @@ def passage_years(chunk: Chunk, card: DocumentCard | None) -> set[int]:
 
 
 def target_years(c: Constraints, card: DocumentCard | None) -> set[int]:
+    """The years asked. 去年/今年 are resolved against a report's year; in a rule they are part of what the
+    rule says ("每年1月1日至6月30日报送上一年度年度报告"): a law holds every year."""
     targets = set(c.years)
-    if c.relative and card is not None and card.year:
+    if c.relative and card is not None and card.year and card.kind != LAW_KIND:
         targets |= {card.year + off for off in c.relative}
     return targets
 

@@ -285,3 +285,23 @@ def test_a_standard_of_another_kind_is_a_near_miss():
     report = normalize("全面落实医保政策，居民医保参保率95%以上，医保财政补助标准提高至730元。")
     assert near_miss(parse_constraints("居民医保个人缴费标准是每人每年多少钱？"), report) == "补助标准"
     assert near_miss(parse_constraints("居民医保财政补助标准提高到了多少？"), report) == ""
+
+
+def test_when_the_question_is_asked_is_not_what_it_is_about():
+    """"现在/目前" date the asking; "多大面积" asks the 面积 (jieba cuts 多/大面积)."""
+    words = [t.word for t in parse_constraints("长清区现在冬天集中供暖一共覆盖了多大面积？").terms]
+    assert "现在" not in words and "面积" in words and "大面积" not in words
+
+
+def test_last_year_in_a_rule_is_what_the_rule_says_not_a_year_asked():
+    """企业信息公示暂行条例 (2014): "报送上一年度年度报告" holds every year; in a 2024 work report "去年" is 2023."""
+    from rag.card import LAW_KIND
+
+    article = Chunk(chunk_id="a", text="第八条 企业应当于每年1月1日至6月30日，通过企业信用信息公示系统向工商行政管理部门报送上一年度年度报告，并向社会公示。",
+                    origin=Origin(doc="企业信息公示暂行条例(2014-08-07).md", page=None))
+    law = DocumentCard(title="企业信息公示暂行条例", place="全国", year=2014, years=(2014,), kind=LAW_KIND)
+    question = parse_constraints("企业应当在每年什么时间段报送上一年度年度报告并向社会公示？")
+    assert question.relative and check_passage(question, article, law).ok
+    report = DocumentCard(title="2024年政府工作报告", place="长清区", year=2024, years=(2023, 2024), kind="政府工作报告")
+    paragraph = Chunk(chunk_id="b", text="全区实现地区生产总值增长6%。", origin=Origin(doc="r.txt", page=1))
+    assert not check_passage(parse_constraints("长清区前年地区生产总值增长多少？"), paragraph, report).ok

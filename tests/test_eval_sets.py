@@ -169,3 +169,23 @@ def test_fresh3_sets_written_at_the_start_of_the_last_stop():
     texts = _law_texts(wanted)
     assert set(texts) == wanted
     _check(laws, lambda doc: texts[doc])
+
+
+def test_fresh4_sets_kept_untouched_until_the_last_run():
+    """fresh4_*.jsonl: written by two authors who had not seen the code, and run once, at the end of the
+    stop that commissioned them (README); the same checks."""
+    demo = norm((ROOT / "data" / "changqing-2024-government-work-report.txt").read_text(encoding="utf-8"))
+    demo_questions = load_questions(SETS / "fresh4_demo.jsonl")
+    assert len(demo_questions) >= 50
+    _check(demo_questions, lambda doc: demo)
+    real: dict[str, str] = {}
+    real_questions = load_questions(SETS / "fresh4_real.jsonl")
+    assert len(real_questions) >= 56 and len({q.doc for q in real_questions if q.answerable}) == 4
+    _check(real_questions, lambda doc: real.setdefault(doc, norm(_raw_text(SHARED / "corpus" / "real" / doc))))
+    laws = load_questions(SETS / "fresh4_laws_full.jsonl")
+    assert len(laws) >= 60
+    wanted = {q.doc for q in laws if q.answerable}
+    assert len(wanted) >= 40
+    texts = _law_texts(wanted)
+    assert set(texts) == wanted
+    _check(laws, lambda doc: texts[doc])

@@ -466,3 +466,28 @@ def test_a_sentence_introducing_what_the_next_passage_lists_is_not_quoted():
     clause = best_clause(parse_constraints(question), [head], {})
     assert clause is None or not clause.text.rstrip().endswith("：")
     assert all(not e.sentence.endswith("：") for e in best_sentences(question, [head], min_coverage=0.0))
+
+
+def test_a_total_asked_is_the_clause_stating_the_total():
+    """人社部 bulletin: "农民工一共有多少人" is the 总量, not the 外出 part."""
+    parts = _passage("其中，本地农民工12372万人，增长2.4%；外出农民工17190万人，增长0.1%。")
+    total = _passage("2022年全国农民工总量29562万人，比上年增长1.1%。")
+    clause = best_clause(parse_constraints("2022年全国农民工一共有多少人？"), [parts, total], {})
+    assert clause is not None and "29562万人" in clause.text
+
+
+def test_which_countries_is_answered_by_a_run_of_place_names():
+    """山西品牌丝路行: "在哪些国家举行" → "在巴西、乌拉圭、阿根廷举行", not a run of slogans."""
+    purpose = _passage("举办山西品牌丝路行（南美站）活动，是我省贯彻落实习近平总书记视察山西重要讲话精神、积极主动融入"
+                       "“一带一路”建设、加快构建内陆地区对外开放新高地的具体举措。")
+    stops = _passage("跨越千山万水，行程近两万公里，山西品牌丝路行首次登陆巴西，刷新“走出去”的最远纪录。"
+                     "南美站活动将先后在巴西、乌拉圭、阿根廷举行（张巨峰）")
+    clause = best_clause(parse_constraints("山西品牌丝路行南美站活动将在哪些国家举行？"), [purpose, stops], {})
+    assert clause is not None and "乌拉圭" in clause.text
+
+
+def test_how_far_asks_a_distance():
+    assert asks_for_figure(parse_constraints("山西品牌丝路行（南美站）行程有多远？"))
+    clause = best_clause(parse_constraints("山西品牌丝路行（南美站）行程有多远？"),
+                         [_passage("跨越千山万水，行程近两万公里，山西品牌丝路行首次登陆巴西，刷新“走出去”的最远纪录。")], {})
+    assert clause is not None and "两万公里" in clause.text
