@@ -35,9 +35,9 @@ from rag.ingest.tables import is_numeric, row_caption, row_cells
 from rag.answer_shape import (  # noqa: F401 (answering imports asks_* from here)
     asks_for_figure,
     asks_list,
+    asks_places,
     asks_reason,
     asks_sanction,
-    asks_places,
     opens_with_cause,
     states_asked_bound,
     states_asked_total,
