@@ -287,10 +287,18 @@ def extract_numbers_of_kind(c: "Constraints", text: str) -> list[str]:
 _SAME_UNIT = {"天": "日", "日": "天"}  # "最长不超过多少天" is answered by "二十日"
 
 
+# counters of things and places are written interchangeably: "新建了几座公园" is answered by "新建城市公园8处",
+# but 个 counts anything (三个月, 3000余套 are no answer to "多少个项目"); people, events and money keep
+# their own kinds
+_THING_COUNTERS = frozenset("座 处 所 家 栋 幢 间 条 项 台 套 件 只 艘 架 辆 块 片".split())
+
+
 def kind_matches(expected: frozenset[str], kind: str) -> bool:
     if not expected:
         return True
     kinds = {kind, _SAME_UNIT.get(kind, kind)} if kind else set()
+    if kind in _THING_COUNTERS and expected & _THING_COUNTERS:
+        return True
     return any(k.startswith(e) or e.startswith(k) for e in expected for k in kinds)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from rag.answerability import TOPIC_MIN, answer_states_kind, best_clause, gives_orders, topic_share
 from rag.card import DocumentCard, build_card
-from rag.constraints import check_passage, near_miss, normalize, parse_constraints, topic_coverage
+from rag.constraints import check_passage, expected_kinds, near_miss, normalize, parse_constraints, topic_coverage
 from rag.schema import Chunk, Document, Origin, Paragraph, Passage, SourceMeta
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -305,3 +305,12 @@ def test_last_year_in_a_rule_is_what_the_rule_says_not_a_year_asked():
     report = DocumentCard(title="2024年政府工作报告", place="长清区", year=2024, years=(2023, 2024), kind="政府工作报告")
     paragraph = Chunk(chunk_id="b", text="全区实现地区生产总值增长6%。", origin=Origin(doc="r.txt", page=1))
     assert not check_passage(parse_constraints("长清区前年地区生产总值增长多少？"), paragraph, report).ok
+
+
+def test_counters_of_things_answer_each_other_but_not_people():
+    """"新建了几座公园" is answered by "新建城市公园8处"; a count of people is not a count of parks."""
+    from rag.constraints import kind_matches
+
+    asked = expected_kinds("2023年长清区城里新建了几座公园？")
+    assert kind_matches(asked, "处") and not kind_matches(expected_kinds("引进了多少个项目？"), "套")
+    assert not kind_matches(asked, "人") and not kind_matches(asked, "money")
