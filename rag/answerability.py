@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Callable, Iterator
 
 from rag.constraints import (
@@ -225,6 +226,7 @@ _YES_NO = re.compile(r"(.)不\1|有没有|吗$")
 _STORY = re.compile(r"[我你他她]|了|被|把|想|刚")
 
 
+@lru_cache(maxsize=512)  # asked once per passage and per statement of one question
 def _asked_terms(c: Constraints) -> tuple[Term, ...]:
     """The topic words of the clauses that ask, when the question's other clauses narrate a situation
     ("朋友在遗嘱里把一套房子赠给我，我要在多长时间内表示接受？"); () otherwise. A clause that names the

@@ -151,41 +151,33 @@ def test_fresh2_laws_over_the_whole_archive():
     _check(questions, lambda doc: texts[doc])
 
 
-def test_fresh3_sets_written_at_the_start_of_the_last_stop():
-    """fresh3_*.jsonl: three sets by two authors who had not seen the code, written before anything of
-    that stop was measured on them (README); the same checks."""
+def _check_fresh_trio(prefix: str) -> None:
+    """A demo set (50+), a set over the four real documents (56+) and a laws set over the whole archive
+    (60+, drawn from 40 files or more): every evidence in its document."""
     demo = norm((ROOT / "data" / "changqing-2024-government-work-report.txt").read_text(encoding="utf-8"))
-    demo_questions = load_questions(SETS / "fresh3_demo.jsonl")
+    demo_questions = load_questions(SETS / f"{prefix}_demo.jsonl")
     assert len(demo_questions) >= 50
     _check(demo_questions, lambda doc: demo)
     real: dict[str, str] = {}
-    real_questions = load_questions(SETS / "fresh3_real.jsonl")
+    real_questions = load_questions(SETS / f"{prefix}_real.jsonl")
     assert len(real_questions) >= 56 and len({q.doc for q in real_questions if q.answerable}) == 4
     _check(real_questions, lambda doc: real.setdefault(doc, norm(_raw_text(SHARED / "corpus" / "real" / doc))))
-    laws = load_questions(SETS / "fresh3_laws_full.jsonl")
+    laws = load_questions(SETS / f"{prefix}_laws_full.jsonl")
     assert len(laws) >= 60
     wanted = {q.doc for q in laws if q.answerable}
     assert len(wanted) >= 40
     texts = _law_texts(wanted)
     assert set(texts) == wanted
     _check(laws, lambda doc: texts[doc])
+
+
+def test_fresh3_sets_written_at_the_start_of_the_last_stop():
+    """fresh3_*.jsonl: three sets by two authors who had not seen the code, written before anything of
+    that stop was measured on them (README)."""
+    _check_fresh_trio("fresh3")
 
 
 def test_fresh4_sets_kept_untouched_until_the_last_run():
-    """fresh4_*.jsonl: written by two authors who had not seen the code, and run once, at the end of the
-    stop that commissioned them (README); the same checks."""
-    demo = norm((ROOT / "data" / "changqing-2024-government-work-report.txt").read_text(encoding="utf-8"))
-    demo_questions = load_questions(SETS / "fresh4_demo.jsonl")
-    assert len(demo_questions) >= 50
-    _check(demo_questions, lambda doc: demo)
-    real: dict[str, str] = {}
-    real_questions = load_questions(SETS / "fresh4_real.jsonl")
-    assert len(real_questions) >= 56 and len({q.doc for q in real_questions if q.answerable}) == 4
-    _check(real_questions, lambda doc: real.setdefault(doc, norm(_raw_text(SHARED / "corpus" / "real" / doc))))
-    laws = load_questions(SETS / "fresh4_laws_full.jsonl")
-    assert len(laws) >= 60
-    wanted = {q.doc for q in laws if q.answerable}
-    assert len(wanted) >= 40
-    texts = _law_texts(wanted)
-    assert set(texts) == wanted
-    _check(laws, lambda doc: texts[doc])
+    """fresh4_*.jsonl: written by two authors who had not seen the code, only run, never read, at the
+    stop that commissioned them (README)."""
+    _check_fresh_trio("fresh4")
