@@ -49,6 +49,7 @@ from rag.cloze import cloze, fills
 from rag.conditions import fits, given_quantities, other_threshold
 from rag.crossrefs import cited_words, defined_articles
 from rag.index_store import LoadedIndex
+from rag.list_continuation import continue_lists, numbered_items
 from rag.schema import Passage
 from rag.textnorm import arabic_figures
 from rag.tokenizer import tokenize
@@ -155,6 +156,8 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
         words = "、".join(f"「{w}」" for w in elsewhere[:3])
         return Gate(c, [], refusal=f"文件中所问年份或地区的内容没有提到{words}（只有其他年份或地区的有）", suspicious=suspicious,
                     idf=idf, set_aside=set_aside, card_of=index.card)
+    if asks_list(c):
+        pool = continue_lists(pool, index.chunks)  # "（一）…（四）…；" cut by the chunk limit: its （五） is next
     return Gate(c, pool, suspicious=suspicious, idf=idf, set_aside=set_aside, card_of=index.card)
 
 
@@ -301,6 +304,10 @@ _DECLARED_UNIT = re.compile(r"单位\s*[:：]\s*([万亿千百]*[\u4e00-\u9fff%�
 _ENUMERATION = re.compile(r"^\s*(?:\d{1,2}[、.．]|[（(]\d{1,2}[)）])")
 
 
+# the ；-segment after a rule that qualifies it: its exception (但是…除外) or its extension (…的，可以延长至…)
+_QUALIFIES = re.compile(r"\s*(?:但(?:是)?[^；;。]*|[^；;。]*(?:除外|可以延长|可以适当延长|经批准可以延长)[^；;。]*)[；;。]?$")
+
+
 def _units(passage: Passage) -> Iterator[_Unit]:
     """The statements a figure can be quoted from. A table row yields one unit per value cell, with the
     row's label cells as its subject ("本年新收…申请数量 | 申请人情况·自然人：3001"); prose yields its
@@ -359,6 +366,9 @@ def _units(passage: Passage) -> Iterator[_Unit]:
             context = heading + lead + (act if later else "") + normalize(quote)
             if quote.endswith(("：", ":")) or _OPENS_LIST.search(quote):
                 quote += _list_items(text[sentence.start() + segment.end():])  # "下列商品除外：（一）…" + （二）…
+            elif rule and n + 1 < len(segments) and _QUALIFIES.match(segments[n + 1].group()):
+                # "…48小时内进行尸检；具备尸体冻存条件的，可以延长至7日": a rule is quoted with its exception
+                quote += segments[n + 1].group().strip()
             clauses = [x for x in _COMMA.split(quote) if x]
             subject_of = actor if later else ""
             yield _Unit(quote, context, tuple((cl, subject_of + _with_subject(clauses, i)) for i, cl in enumerate(clauses)),
@@ -614,10 +624,10 @@ def _figures_of(clause: Clause) -> frozenset[str]:
 
 _MARK = r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|[一二三四五六七八九十]{1,3}、)"
 _OPENS_LIST = re.compile(rf"[：:]\s*{_MARK}")
-_ITEM = re.compile(rf"\s*{_MARK}[^\n；;。]{{1,80}}[；;。]?")
+_ITEM = re.compile(rf"\s*{_MARK}[^\n；;。]{{1,120}}[；;。]?")
 
 
-def _list_items(after: str, max_chars: int = 240) -> str:
+def _list_items(after: str, max_chars: int = 400) -> str:
     """The numbered items that follow a sentence ending in a colon, as one run of text."""
     items: list[str] = []
     pos = 0
@@ -747,6 +757,17 @@ def _ordinal_series(quote: str, passage: str) -> str:
     return quote
 
 
+def list_clause(clause: Clause, passage: str) -> Clause:
+    """What a list question quotes of its stating clause: a numbered list whole ("（一）购买、建造…的；（二）…"),
+    its items being the answer; else the comma clause with the 甲、乙、丙 run, not its long sentence; else the
+    whole 一是…；二是… series the clause belongs to."""
+    if numbered_items(clause.text) >= 2:
+        return clause
+    if enumeration(clause.focus):
+        return replace(clause, text=clause.focus)
+    return replace(clause, text=_ordinal_series(clause.text, passage))
+
+
 def clause_sentence(clause: Clause) -> str:
     """The quoted sentence with its marker; a table row reads as "科目名称：工会经费，决算数：24.42"."""
     sentence = clause.text.replace(" | ", "，").rstrip("；;，,、")
@@ -765,10 +786,8 @@ def extractive_answer(checked: Gate) -> str:
             continue
         clause = best_clause(pc, checked.pool, checked.idf, checked.card_of if c.parts else None)
         if clause is not None:
-            if asks_list(pc) and enumeration(clause.focus):
-                clause = replace(clause, text=clause.focus)  # the clause with the asked list, not its long sentence
-            elif asks_list(pc):
-                clause = replace(clause, text=_ordinal_series(clause.text, checked.pool[clause.marker - 1].text))
+            if asks_list(pc):
+                clause = list_clause(clause, checked.pool[clause.marker - 1].text)
             sentence = clause_sentence(clause)
             if sentence not in sentences:
                 sentences.append(sentence)

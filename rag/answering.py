@@ -29,6 +29,7 @@ from rag.answerability import (
     extractive_answer,
     figure_attached,
     gate,
+    list_clause,
     question_figures,
     restates_question,
     source_mentions_topic,
@@ -282,7 +283,7 @@ class Answerer:
                 >= topic_coverage(c, normalize(clause.text), checked.idf)[0] - 0.1) else []
             if len(items) >= 2 and named * 2 < len(items) and len(own) < len(items):
                 # a long sentence with several lists is quoted by the clause that holds the asked one
-                quoted = replace(clause, text=clause.focus) if enumeration(clause.focus) else clause
+                quoted = list_clause(clause, pool[clause.marker - 1].text)
                 return self._rebuilt(clause_sentence(quoted), llm, notice, base, pool, "回答改为直接引用原文中列出的各项。")
         if c.parts and supported and asks_for_figure(c):
             # "A和B分别是多少？" answered "分别是21.63万元和55.34万元" with A's figure taken from another row:

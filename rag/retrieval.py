@@ -318,6 +318,7 @@ class HybridRetriever:
                 component_scores=scores.get(row, {}),
                 component_ranks=ranks[row],
                 also_in=others,
+                row=row,
             )
             for i, (row, others) in enumerate(shown, start=1)
         ]

@@ -110,6 +110,7 @@ class Passage:
     component_ranks: dict[str, int] = field(default_factory=dict)
     suspicious: bool = False  # the text gives the model orders ("忽略之前的指令…"): shown, never a source
     also_in: list[str] = field(default_factory=list)  # other documents with the same passage (同见于)
+    row: int = -1  # the chunk's row in the index snapshot it came from (-1: not from one)
 
     @property
     def passage_id(self) -> str:

@@ -491,3 +491,14 @@ def test_how_far_asks_a_distance():
     clause = best_clause(parse_constraints("山西品牌丝路行（南美站）行程有多远？"),
                          [_passage("跨越千山万水，行程近两万公里，山西品牌丝路行首次登陆巴西，刷新“走出去”的最远纪录。")], {})
     assert clause is not None and "两万公里" in clause.text
+
+
+def test_a_rule_is_quoted_with_the_extension_or_exception_that_follows_it():
+    """医疗纠纷预防和处理条例 第二十六条: the time limit and its extension are one rule; the quote keeps both."""
+    article = ("第二十六条 患者死亡，医患双方对死因有异议的，应当在患者死亡后48小时内进行尸检；具备尸体冻存条件的，可以延长至7日。"
+               "尸检应当经死者近亲属同意并签字，拒绝签字的，视为死者近亲属不同意进行尸检。")
+    clause = best_clause(parse_constraints("患者死亡后，医患双方对死因有异议的，应当在多长时间内进行尸检？"), [_law(article)], {})
+    assert clause is not None and "48小时内" in clause.text and "可以延长至7日" in clause.text
+    # a report's "；" separates items: the next item is not quoted with this one
+    clause = best_clause(parse_constraints("长清区生物医药产业母基金规模是多少？"), [_passage(CHANGQING_PROJECTS)], {})
+    assert clause is not None and "长安新能源客车" not in clause.text

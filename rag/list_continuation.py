@@ -1,0 +1,77 @@
+"""A numbered list cut by the chunk limit goes on in the next passage of its document: "有下列行为之一的，
+一次记12分：（一）…；（四）…；" ends one chunk and "（五）…" opens the next. A list question quotes the whole
+list, so the passage it cites is read together with the passages that finish it."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rag.schema import Passage
+
+if TYPE_CHECKING:
+    from rag.passage_store import Passages
+
+_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_NUMERAL = r"[一二三四五六七八九十]{1,3}|\d{1,2}"
+_MARK = rf"(?:[（(](?P<n1>{_NUMERAL})[)）]|(?P<n2>\d{{1,2}})[.、．](?!\d)|(?P<n3>[一二三四五六七八九十]{{1,3}})、)"
+_ITEM_START = re.compile(rf"(?:^|(?<=[\s；;：:]))\s*{_MARK}")
+# the passage ends on an item that the list goes on after ("…的；" or "…的，"), not on its last one ("…的。")
+_OPEN_END = re.compile(r"[；;，,、]\s*$")
+MAX_FOLLOWING = 2  # passages read after the cited one: a list longer than that is cut, as written
+
+
+def _number(match: re.Match[str]) -> int | None:
+    raw = match.group("n1") or match.group("n2") or match.group("n3")
+    if raw.isdigit():
+        return int(raw)
+    if raw == "十":
+        return 10
+    if raw.startswith("十"):
+        return 10 + _DIGITS[raw[1]]
+    if raw.endswith("十"):
+        return 10 * _DIGITS[raw[0]]
+    if "十" in raw:
+        tens, ones = raw.split("十")
+        return 10 * _DIGITS[tens] + _DIGITS[ones]
+    return _DIGITS.get(raw)
+
+
+def last_item_number(text: str) -> int | None:
+    """The number of the last numbered item of `text` ("（四）…；" → 4), None when it holds none."""
+    marks = list(_ITEM_START.finditer(text))
+    return _number(marks[-1]) if marks else None
+
+
+def first_item_number(text: str) -> int | None:
+    """The number of the item that opens `text`, None when it does not open with one."""
+    match = _ITEM_START.match(text.lstrip())
+    return _number(match) if match else None
+
+
+def numbered_items(text: str) -> int:
+    """How many numbered items ("（一）", "1.", "一、") open a line or follow a colon or ；in `text`."""
+    return len(_ITEM_START.findall(text))
+
+
+def continued(passage: Passage, chunks: "Passages") -> Passage:
+    """`passage` with the text of the next passages of its document appended while they go on with its
+    unfinished numbered list (item n+1 opens the next passage); the passage itself when nothing follows."""
+    if passage.row < 0:
+        return passage
+    text, row = passage.chunk.text, passage.row
+    for _ in range(MAX_FOLLOWING):
+        last = last_item_number(text)
+        if last is None or not _OPEN_END.search(text) or row + 1 >= len(chunks):
+            break
+        following = chunks[row + 1]
+        if following.origin.doc != passage.chunk.origin.doc or first_item_number(following.text) != last + 1:
+            break
+        text, row = text.rstrip() + "\n" + following.text, row + 1
+    if row == passage.row:
+        return passage
+    return replace(passage, chunk=replace(passage.chunk, text=text))
+
+
+def continue_lists(passages: list[Passage], chunks: "Passages") -> list[Passage]:
+    return [continued(p, chunks) for p in passages]
