@@ -93,6 +93,26 @@ def asks_places(c: Constraints) -> bool:
     return bool(_ASKS_PLACES.search(c.question))
 
 
+_ASKS_PERSON = re.compile(r"谁|哪位|叫什么名字|姓名是什么|叫什么")
+
+
+def asks_person(c: Constraints) -> bool:
+    """"团长是谁？", "叫什么名字": the answer names a person."""
+    return bool(_ASKS_PERSON.search(c.question))
+
+
+# a title right before the asking words: "代表团的副团长是谁", "驻巴西代表处的首席代表是谁", "总领事叫什么名字"
+_TITLES = ("秘书长|董事长|总经理|团长|会长|区长|市长|省长|县长|镇长|乡长|局长|厅长|部长|处长|科长|院长|校长|行长|社长|所长|站长"
+           "|队长|组长|经理|书记|主任|主席|总领事|领事|首席代表|代表|委员|专员|大使|负责人|发言人")
+_TITLED_ASK = re.compile(rf"((?:副)?(?:{_TITLES}))(?:[（(][^）)]*[）)])?(?:是谁|叫什么|的姓名|姓什么)")
+
+
+def asked_title(c: Constraints) -> str:
+    """The title whose holder is asked ("副团长" of "代表团的副团长是谁"), or ""."""
+    m = _TITLED_ASK.search(c.question)
+    return m.group(1) if m else ""
+
+
 def asks_list(c: Constraints) -> bool:
     """"有哪些…", "哪几家…": the answer is an enumeration."""
     return bool(_ASKS_LIST.search(c.question))

@@ -36,6 +36,8 @@ from rag.ingest.tables import is_numeric, row_caption, row_cells
 from rag.answer_shape import (  # noqa: F401 (answering imports asks_* from here)
     asks_for_figure,
     asks_list,
+    asked_title,
+    asks_person,
     asks_places,
     asks_reason,
     asks_sanction,
@@ -60,6 +62,7 @@ REASON_WEIGHT = 0.5  # a sentence giving a cause, when the question asks why
 BOUND_WEIGHT = 0.3  # a clause stating a maximum (minimum), when the question asks the most (least)
 TOTAL_WEIGHT = 0.3  # a clause stating a total (总量, 合计), when the question asks 一共/总共
 PLACES_WEIGHT = 0.5  # a run of place names, when the question asks 哪些国家/城市
+PERSON_WEIGHT = 0.5  # a person named after a title ("会长陈河才"), when the question asks 谁
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 SITUATION_MIN = 0.1  # a story told in everyday words: the least share of it a source must still mention
 _INSTRUCTION = re.compile(
@@ -244,6 +247,30 @@ def _asked_terms(c: Constraints) -> tuple[Term, ...]:
     nouns = [t for t in inside if t.weight >= 1.0]
     # the nouns name what is asked; without one, two words at least (表示 + 接受), never one verb (处理)
     return tuple(nouns) if nouns else tuple(inside) if len(inside) >= 2 else ()
+
+
+# the titles a name is written after: "团长、省贸促会会长陈河才", "副总领事孙仁安", "区长 王士强"
+_TITLE_BEFORE = re.compile(r"(?:长|书记|主任|主席|领事|代表|经理|委员|专员|大使|教授|院士|负责人|发言人|记者|同志)\s*$")
+
+
+def names_person(text: str, question: str) -> bool:
+    """A person's name written after a title, and not already in the question."""
+    at = 0
+    for word, flag in pos_tags(text):
+        start = text.find(word, at)
+        at = start + len(word) if start >= 0 else at
+        if flag.startswith("nr") and len(word) >= 2 and word not in question and _TITLE_BEFORE.search(text[:max(start, 0)]):
+            return True
+    return False
+
+
+def names_holder(text: str, title: str, question: str) -> bool:
+    """`text` names the holder of `title`: the title is written (not as a deputy's when the chief is asked:
+    "副总领事孙仁安" names no 总领事) and a name follows a title ("团长、省贸促会会长陈河才")."""
+    spots = [m.start() for m in re.finditer(re.escape(title), text)]
+    if not title.startswith("副"):
+        spots = [i for i in spots if not text[:i].endswith("副")]
+    return bool(spots) and names_person(text[spots[0]:], question)
 
 
 _PLACE_HEADS = frozenset("国家 城市 省份 地区 地方 乡镇 街道".split())
@@ -483,6 +510,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     lists = asks_list(c)  # "有哪些…" is answered by an enumeration (甲、乙、丙)
     reason = not lists and asks_reason(c)  # "为什么增加": the sentence that gives the cause
     places = lists and asks_places(c)  # "在哪些国家举行": an enumeration of place names
+    person = asks_person(c)  # "团长是谁": the clause that names someone after the asked title
+    title = asked_title(c)  # …and a clause that names nobody holding it does not answer
     # …whose names stand for the asked 国家/城市: the head word is not written beside them
     unnamed = replace(c, terms=tuple(t for t in c.terms if t.word not in _PLACE_HEADS)) if places else c
     change = asks_change(c)
@@ -555,6 +584,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     # "…增加2.55万元。主要原因是…": the cause of the sentence before, and of the item its passage
                     # opens with ("信息化建设（项）。…年初预算为135.90万元…。决算数小于预算数的主要原因：…")
                     said = unit.context + normalize(previous) + said
+                if title and not names_holder(unit.quote, title, question):
+                    continue  # "首席代表是谁": a sentence naming no 首席代表 (or only the 副总领事) answers nobody
                 if grade and _other_grade(grade, said):
                     continue  # "特别重大作用" asked: the bracket for 重大作用 (3万元至10万元) is another grade
                 own, _ = topic_coverage(unnamed if listed else c, said, idf)
@@ -575,6 +606,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + (BOUND_WEIGHT if figure and states_asked_bound(question, said) else 0.0)  # "累计最高扣减6分"
                          + (TOTAL_WEIGHT if figure and states_asked_total(question, clause) else 0.0)  # "农民工总量…"
                          + (PLACES_WEIGHT if listed else 0.0)  # "巴西、乌拉圭、阿根廷"
+                         + (PERSON_WEIGHT if person and names_person(clause, question) else 0.0)  # "会长陈河才"
                          + 0.02 * _shared_run(question, said)
                          + (0.5 if lists and "、" in unit.quote else 0.0)
                          + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named

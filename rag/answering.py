@@ -19,6 +19,7 @@ from rag.answerability import (
     TOPIC_MIN,
     Gate,
     answer_states_kind,
+    asked_title,
     articles_by_doc,
     asks_for_figure,
     asks_list,
@@ -30,6 +31,7 @@ from rag.answerability import (
     figure_attached,
     gate,
     list_clause,
+    names_holder,
     question_figures,
     restates_question,
     source_mentions_topic,
@@ -164,6 +166,13 @@ class Answerer:
             # a name, a list or a measure the sources state in one sentence is quoted too: the 0.5B model
             # shortens or mixes such sentences more often than it improves them (README)
             or (self.settings.quote_scope == "found" and bool(found)))
+        title = asked_title(c)
+        if quoting and not found and title and not c.parts:
+            # "首席代表是谁" when no sentence names one: a model would name whoever its passages name
+            timings["total"] = _ms(started)
+            yield AnswerEvent("done", answer=Answer(text=REFUSAL, refused=True, llm=self.llm_label,
+                                                   notice=f"文件中没有写明{title}是谁", **base))
+            return
         if not quoted and client is None:
             client = self.chat_client()
         t0 = time.perf_counter()
@@ -205,8 +214,11 @@ class Answerer:
         elif self._use_llm and not quoted:
             notice = f"大模型不可用（{self._client_error}），以下答案直接摘录自文件原文。"
         raw = found if found is not None else extractive_answer(checked)
-        if not raw and asks_for_figure(checked.constraints) and not checked.constraints.parts:
-            raw = REFUSAL  # no sentence states the asked figure: the best-matching sentence would state another
+        if not raw and (asks_for_figure(checked.constraints) or asked_title(checked.constraints)) and not checked.constraints.parts:
+            raw = REFUSAL  # no sentence states the asked figure (or names the asked title's holder): another would
+            title = asked_title(checked.constraints)
+            if title:
+                notice = _join(notice, f"文件中没有写明{title}是谁")
         elif not raw:
             extracts = best_sentences(question, passages)
             raw = format_extract(extracts) if extracts else REFUSAL
@@ -237,6 +249,11 @@ class Answerer:
         claims = [s for s in answer.sentences if s.is_claim]
         supported = [s for s in claims if s.supported]
         text = answer.text
+        title = asked_title(c)
+        if title and not c.parts and supported and not any(
+                names_holder(pool[m - 1].text, title, c.question) for s in supported for m in s.markers):
+            # "总领事叫什么名字" answered with the 副总领事 its source names: no cited passage names the holder
+            return Answer(text=REFUSAL, refused=True, llm=llm, notice=_join(notice, f"文件中没有写明{title}是谁"), **base)
         stating: list = []
 
         def stating_clause():

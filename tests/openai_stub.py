@@ -82,6 +82,8 @@ class StubOpenAIServer:
             lines = re.findall(r"^\[(\d+)\](.*)$", messages[-1]["content"], flags=re.M)
             marker = next((m for m, line in lines if "30.24" in line), "1")
             return f"2023年一般公共预算收入增长12.2%[{marker}]，规模以上工业增加值增长29.2%[{marker}]。"
+        if self.behaviour == "deputy_for_chief":  # names the 副总领事 its passage names as the 总领事
+            return "中国驻圣保罗总领事是孙仁安[1]。"
         if self.behaviour == "no_figure":  # answers a 哪天 question with no date at all
             return "山西品牌丝路行（南美站）首次登陆巴西，刷新“走出去”的最远纪录[1]。"
         if self.behaviour == "the_other_list":  # lists the sentence's other enumeration (a planting area's crops)

@@ -72,3 +72,14 @@ def test_sentencing_and_times_of_day_are_asked_in_everyday_words():
     assert asks_sanction(parse_constraints("喝醉了开车上路被查到，会被判什么刑？"))
     assert asks_sanction(parse_constraints("偷了一万块钱要坐牢吗？"))
     assert asks_for_figure(parse_constraints("KTV每天哪个时段不允许营业？"))
+
+
+def test_the_title_whose_holder_is_asked():
+    from rag.answer_shape import asked_title, asks_person
+
+    assert asked_title(parse_constraints("山西省贸促会驻巴西代表处的首席代表是谁？")) == "首席代表"
+    assert asked_title(parse_constraints("代表团的副团长是谁？")) == "副团长"
+    assert asked_title(parse_constraints("中国驻圣保罗总领事（不是副总领事）叫什么名字？")) == "总领事"
+    # "谁" alone asks a person or a body, no title: any clause naming one may answer
+    assert asked_title(parse_constraints("本条例由谁负责解释？")) == ""
+    assert asks_person(parse_constraints("这份报告是谁作的？"))

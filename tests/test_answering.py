@@ -412,3 +412,31 @@ def test_the_date_on_the_cover_is_the_documents(demo_service):
     """The cover line "——2024年1月17日在…会议上" names no event; its heading (政府工作报告) does."""
     answer = Answerer(demo_service).ask("这份政府工作报告是在哪一天作的？")
     assert not answer.refused and "2024年1月17日" in answer.text
+
+
+SHANXI_SPEECHES = ("# 山西品牌丝路行（南美站）正式启动\n\n"
+                   "中国驻圣保罗总领馆副总领事孙仁安在致辞中说，圣保罗是巴西乃至南美最大的经济、贸易、商业、金融、物流和交通中心。\n\n"
+                   "山西代表团团长、省贸促会会长陈河才介绍，近年来，山西与巴西交流交往日益活跃。\n\n"
+                   "“通过山西品牌丝路行这一平台，我们将大力宣传优势产业和特色产品，推动企业加快走出去。”\n\n"
+                   "当天下午，省贸促会与巴西华人协会签署合作协议，并正式设立驻巴西代表处。\n")
+
+
+def test_the_holder_of_an_asked_title_is_named_or_the_question_is_refused(tmp_settings):
+    """山西省人民政府网 news (shared/corpus/real): the 团长 is named after his titles; nobody is named 首席代表,
+    副团长 or 总领事 (only the 副总领事), so those questions are refused with the reason."""
+    answerer = _extractive_over(tmp_settings, "丝路行.md", SHANXI_SPEECHES)
+    chief = answerer.ask("山西品牌丝路行南美站的山西代表团团长是谁？")
+    assert not chief.refused and "陈河才" in chief.text
+    for question, title in [("山西省贸促会驻巴西代表处的首席代表是谁？", "首席代表"),
+                            ("山西代表团的副团长是谁？", "副团长"),
+                            ("中国驻圣保罗总领事叫什么名字？", "总领事")]:
+        answer = answerer.ask(question)
+        assert answer.refused and title in answer.notice, question  # the gate or the holder check says why
+
+
+def test_a_model_naming_the_deputy_as_the_chief_is_refused(tmp_settings):
+    service = _service_over(tmp_settings, "丝路行.md", SHANXI_SPEECHES)
+    with StubOpenAIServer("deputy_for_chief") as server:
+        answer = _answerer(service, server.base_url).ask("中国驻圣保罗总领事叫什么名字？")
+    assert answer.refused and "没有写明总领事是谁" in answer.notice
+    assert answer.model_reply == "" or "孙仁安" not in answer.text
