@@ -52,6 +52,7 @@ from rag.conditions import fits, given_quantities, other_threshold
 from rag.crossrefs import cited_words, defined_articles
 from rag.index_store import LoadedIndex
 from rag.list_continuation import continue_lists, numbered_items
+from rag.paraphrase import WordVectors, stand_ins
 from rag.schema import Passage
 from rag.textnorm import arabic_figures
 from rag.tokenizer import tokenize
@@ -92,10 +93,13 @@ class Gate:
     card_of: Callable[[str], "DocumentCard | None"] = lambda doc: None
 
     def parts(self) -> list[Constraints]:
-        return part_constraints(self.constraints)
+        return [replace(pc, stand_ins=self.constraints.stand_ins) for pc in part_constraints(self.constraints)]
 
 
-def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
+def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: WordVectors | None = None,
+         similarity: float = 0.0) -> Gate:
+    """`vectors` and `similarity`: the asker's words the library never writes stand for the retrieved
+    passages' words at least that near in meaning (rag.paraphrase); None or 0 checks written words only."""
     c = parse_constraints(question)
     inside = index.titles().without_titles(question)
     within = parse_constraints(inside) if inside != question else None
@@ -106,8 +110,12 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex) -> Gate:
     suspicious = {p.passage_id for p in passages if gives_orders(p.text)}
     for p in passages:
         p.suspicious = p.passage_id in suspicious
-    idf = _idf(c, index)
+    words = [t.word for t in c.terms]
+    df = index.sparse.document_frequencies(words) if words else {}
+    idf = idf_weights(words, df, max(len(index.chunks), 1)) if words else {}
     candidates = [p for p in passages if p.passage_id not in suspicious]
+    if vectors is not None and similarity > 0:
+        c = replace(c, stand_ins=stand_ins(c, df, [p.chunk.check_text for p in candidates], vectors, similarity))
     verdicts = [check_passage(c, p.chunk, index.card(p.chunk.origin.doc)) for p in candidates]
     if c.parts:
         # "去年完成了多少投资？目前又储备了多少个项目？": each part keeps its own year; a passage serves the
@@ -205,14 +213,6 @@ def _missing_version(question: str, index: LoadedIndex) -> str:
         return ""
     title = next(card.get("title") for card in cards if card.get("year"))
     return f"文件库中没有{phrases[0][2].rstrip('的')}的《{title}》"
-
-
-def _idf(c: Constraints, index: LoadedIndex) -> dict[str, float]:
-    words = [t.word for t in c.terms]
-    if not words:
-        return {}
-    df = index.sparse.document_frequencies(words)
-    return idf_weights(words, df, max(len(index.chunks), 1))
 
 
 def source_mentions_topic(c: Constraints, passage: Passage, idf: dict[str, float],

@@ -99,6 +99,7 @@ class Answerer:
 
         def work() -> None:
             self.chat_client()
+            self.service.word_vectors()
             try:
                 self.service.retriever()
             except RagError:
@@ -146,7 +147,7 @@ class Answerer:
 
         base = dict(question=question, standalone_question=standalone, passages=passages, timings_ms=timings)
         index = retriever.index
-        checked = gate(standalone, passages, index)
+        checked = gate(standalone, passages, index, self.service.word_vectors(), self.settings.paraphrase_similarity)
         coverage = question_coverage(standalone, checked.pool, index) if checked.pool else 0.0
         if checked.refusal or coverage < MIN_COVERAGE:
             timings["total"] = _ms(started)

@@ -61,6 +61,9 @@ class Constraints:
     expects: frozenset[str] = frozenset()  # "percent", "money", or a classifier such as "个"
     parts: tuple[str, ...] = ()
     whole: str = ""  # for one part of a multi-part question: the whole question (its figures are given too)
+    # the asker's own words the library never writes, each with the library's words nearest in meaning
+    # (供暖 → 供热): set by the gate from the retrieved passages (rag.paraphrase)
+    stand_ins: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def has_time(self) -> bool:
@@ -411,22 +414,25 @@ def check_passage(c: Constraints, chunk: Chunk, card: DocumentCard | None) -> Ve
 
 
 SYNONYM_SHARE = 0.8  # a thesaurus synonym (开支 → 支出) counts, a little less than the word itself
+STAND_IN_SHARE = 0.6  # a word near in meaning to one the library never writes (供暖 → 供热), less again
 
 
-def term_covered(term: str, haystack: str) -> float:
+def term_covered(term: str, haystack: str, stand_ins: tuple[str, ...] = ()) -> float:
     """1 when the word occurs; a little less when a synonym does (people ask in everyday words what a
     report states formally); otherwise the share of its character bigrams that occur (jieba may cut
-    question and passage differently: 可支配收入 / 支配收入), counted only from half up."""
+    question and passage differently: 可支配收入 / 支配收入), counted only from half up; otherwise, for
+    a word the library never writes, less again when a word near in meaning does (`stand_ins`)."""
     word = normalize(term)
     if word in haystack:
         return 1.0
     if any(s in haystack for s in synonyms(word)):
         return SYNONYM_SHARE
-    if len(word) < 3:
-        return 0.0
-    grams = [word[i : i + 2] for i in range(len(word) - 1)]
-    share = sum(g in haystack for g in grams) / len(grams)
-    return share if share >= 0.5 else 0.0
+    if len(word) >= 3:
+        grams = [word[i : i + 2] for i in range(len(word) - 1)]
+        share = sum(g in haystack for g in grams) / len(grams)
+        if share >= 0.5:
+            return share
+    return STAND_IN_SHARE if any(s in haystack for s in stand_ins) else 0.0
 
 
 def topic_coverage(c: Constraints, haystack: str, idf: dict[str, float] | None = None) -> tuple[float, list[str]]:
@@ -435,9 +441,10 @@ def topic_coverage(c: Constraints, haystack: str, idf: dict[str, float] | None =
         return 1.0, []
     total = covered = 0.0
     missing = []
+    near = dict(c.stand_ins)
     for term in c.terms:
         weight = term.weight * (idf.get(term.word, 1.0) if idf else 1.0)
-        share = term_covered(term.word, haystack)
+        share = term_covered(term.word, haystack, near.get(term.word, ()))
         total += weight
         covered += weight * share
         if share == 0.0:
@@ -445,7 +452,7 @@ def topic_coverage(c: Constraints, haystack: str, idf: dict[str, float] | None =
     return (covered / total if total else 1.0), missing
 
 
-_INDICATOR_HEAD = re.compile(r"(?:..*(?:率|额|量|数|值|价|金|费|收入|支出|面积|指数)|.*标准)$")  # a statistic's head noun
+INDICATOR_HEAD = re.compile(r"(?:..*(?:率|额|量|数|值|价|金|费|收入|支出|面积|指数)|.*标准)$")  # a statistic's head noun
 
 
 def _word_tag(word: str) -> str:
@@ -465,10 +472,10 @@ def near_miss(c: Constraints, haystack: str) -> str:
     words = [t.word for t in c.terms]
     pairs = list(zip(words, words[1:]))
     # one word that is itself qualifier + head: 养老保险费 = 养老 + 保险费 (its sibling: 失业保险费)
-    pairs += [(w[:2], w[2:]) for w in words if len(w) >= 5 and _INDICATOR_HEAD.search(w[2:])]
+    pairs += [(w[:2], w[2:]) for w in words if len(w) >= 5 and INDICATOR_HEAD.search(w[2:])]
     for qualifier, head in pairs:
         # "医疗保险人数" or "医疗保险的人数"
-        if not _INDICATOR_HEAD.search(head) or (qualifier + head not in q and qualifier + "的" + head not in q):
+        if not INDICATOR_HEAD.search(head) or (qualifier + head not in q and qualifier + "的" + head not in q):
             continue
         if qualifier in haystack or qualifier + head in haystack or any(s in haystack for s in synonyms(qualifier)):
             continue

@@ -12,6 +12,7 @@ from rag.errors import IndexStateError
 from rag.filters import SearchFilter
 from rag.index_store import DocumentEntry
 from rag.indexing import EmbedProgress, IndexReport, Progress
+from rag.paraphrase import WordVectors, load_word_vectors
 from rag.passage_store import IndexSnapshot, PassageStore, make_passage_store
 from rag.retrieval import FusionWeights, HybridRetriever, Mode
 from rag.schema import Passage
@@ -35,6 +36,16 @@ class RagService:
         self._embed_thread: threading.Thread | None = None
         self._embed_stop = threading.Event()
         self.filters: SearchFilter | None = None  # default filters of every search (CLI --doc/--under/--year)
+        self._word_vectors: list[WordVectors | None] = []  # loaded once, on first use (rag.paraphrase)
+
+    def word_vectors(self) -> WordVectors | None:
+        """The static word vectors that let an asker's everyday word stand for the library's (供暖 → 供热);
+        None when RAG_PARAPHRASE_SIMILARITY is 0 or they cannot be built."""
+        with self._lock:
+            if not self._word_vectors:
+                wanted = self.settings.paraphrase_similarity > 0
+                self._word_vectors.append(load_word_vectors(self.settings.models_dir) if wanted else None)
+            return self._word_vectors[0]
 
     @property
     def embedder(self) -> Embedder:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.3, validation_alias="RAG_DENSE_WEIGHT", ge=0)
     rrf_k: int = Field(10, validation_alias="RAG_RRF_K", ge=1)
     coverage_weight: float = Field(0.5, validation_alias="RAG_COVERAGE_WEIGHT", ge=0, le=1)
+    # the asker's words the library never writes (供暖) stand for the passages' words at least this near in
+    # meaning (供热), by static word vectors distilled from e5 (rag.paraphrase); 0 checks written words only
+    paraphrase_similarity: float = Field(0.6, validation_alias="RAG_PARAPHRASE_SIMILARITY", ge=0, le=1)
     exact_search_max: int = Field(100_000, validation_alias="RAG_EXACT_SEARCH_MAX", ge=1)
     vector_store: Literal["faiss", "numpy"] = Field("faiss", validation_alias="RAG_VECTOR_STORE")
 
