@@ -63,6 +63,7 @@ REASON_WEIGHT = 0.5  # a sentence giving a cause, when the question asks why
 BOUND_WEIGHT = 0.3  # a clause stating a maximum (minimum), when the question asks the most (least)
 TOTAL_WEIGHT = 0.3  # a clause stating a total (总量, 合计), when the question asks 一共/总共
 PLACES_WEIGHT = 0.5  # a run of place names, when the question asks 哪些国家/城市
+SERIES_WEIGHT = 0.5  # a list question: a statement that is an item of a numbered or 一是/二是 series
 PERSON_WEIGHT = 0.5  # a person named after a title ("会长陈河才"), when the question asks 谁
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 SITUATION_MIN = 0.1  # a story told in everyday words: the least share of it a source must still mention
@@ -609,6 +610,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + (PERSON_WEIGHT if person and names_person(clause, question) else 0.0)  # "会长陈河才"
                          + 0.02 * _shared_run(question, said)
                          + (0.5 if lists and "、" in unit.quote else 0.0)
+                         + (SERIES_WEIGHT if lists and _in_series(unit.quote, passage.text) else 0.0)  # 一是…；二是…
                          + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named
                          + (0.5 if bracket else 0.0))  # the bracket for the asker's case beats a general cap
                 names = nearest is not None and term_covered(nearest.word, said) >= SYNONYM_SHARE
@@ -666,6 +668,11 @@ def _list_items(after: str, max_chars: int = 400) -> str:
     while (m := _ITEM.match(after, pos)) and sum(map(len, items)) < max_chars:
         items.append(m.group().strip())
         pos = m.end()
+    if not items:  # "…编制范围的单位包括：" and the rows of the table it introduces, one per line
+        for line in after.lstrip().splitlines():
+            if " | " not in line or sum(map(len, items)) >= max_chars:
+                break
+            items.append(line.strip().replace(" | ", "，") + "；")
     return "".join(items)
 
 
@@ -798,6 +805,11 @@ def list_clause(clause: Clause, passage: str) -> Clause:
     if enumeration(clause.focus):
         return replace(clause, text=clause.focus)
     return replace(clause, text=_ordinal_series(clause.text, passage))
+
+
+def _in_series(quote: str, passage: str) -> bool:
+    """The statement holds numbered items ("（一）…；（二）…") or is one item of a 一是…；二是… series."""
+    return numbered_items(quote) >= 2 or _ordinal_series(quote, passage) != quote
 
 
 def clause_sentence(clause: Clause) -> str:

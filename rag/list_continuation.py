@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from rag.schema import Passage
+from rag.schema import Chunk, Passage
 
 if TYPE_CHECKING:
     from rag.passage_store import Passages
@@ -19,6 +19,7 @@ _ITEM_START = re.compile(rf"(?:^|(?<=[\s；;：:]))\s*{_MARK}")
 # the passage ends on an item that the list goes on after ("…的；" or "…的，"), not on its last one ("…的。")
 _OPEN_END = re.compile(r"[；;，,、]\s*$")
 MAX_FOLLOWING = 2  # passages read after the cited one: a list longer than that is cut, as written
+MAX_ROWS = 12  # …or table rows, one passage each
 
 
 def _number(match: re.Match[str]) -> int | None:
@@ -54,19 +55,31 @@ def numbered_items(text: str) -> int:
     return len(_ITEM_START.findall(text))
 
 
+def _goes_on(text: str, following: Chunk, section: str, rows: bool) -> bool:
+    """Does `following` (the next passage of the same document) go on with the list `text` leaves open?"""
+    first = first_item_number(following.text)
+    if text.rstrip().endswith(("：", ":")):
+        # "…编制范围的单位包括：" and then its items, or the rows of the table it introduces
+        return first == 1 or (following.origin.kind == "table" and following.origin.section_path == section)
+    if rows:
+        return following.origin.kind == "table" and following.origin.section_path == section
+    last = last_item_number(text)
+    return last is not None and bool(_OPEN_END.search(text)) and first == last + 1
+
+
 def continued(passage: Passage, chunks: "Passages") -> Passage:
-    """`passage` with the text of the next passages of its document appended while they go on with its
-    unfinished numbered list (item n+1 opens the next passage); the passage itself when nothing follows."""
+    """`passage` with the text of the next passages of its document appended while they go on with the
+    list it leaves open: item n+1 after an unfinished item n, or the items or table rows after a colon that
+    ends it; the passage itself when nothing follows."""
     if passage.row < 0:
         return passage
-    text, row = passage.chunk.text, passage.row
-    for _ in range(MAX_FOLLOWING):
-        last = last_item_number(text)
-        if last is None or not _OPEN_END.search(text) or row + 1 >= len(chunks):
-            break
+    text, row, rows = passage.chunk.text, passage.row, False
+    section = passage.chunk.origin.section_path
+    while row + 1 < len(chunks) and row - passage.row < (MAX_ROWS if rows else MAX_FOLLOWING):
         following = chunks[row + 1]
-        if following.origin.doc != passage.chunk.origin.doc or first_item_number(following.text) != last + 1:
+        if following.origin.doc != passage.chunk.origin.doc or not _goes_on(text, following, section, rows):
             break
+        rows = rows or following.origin.kind == "table"
         text, row = text.rstrip() + "\n" + following.text, row + 1
     if row == passage.row:
         return passage

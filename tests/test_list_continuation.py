@@ -66,3 +66,44 @@ def test_a_list_question_quotes_the_numbered_list_whole_not_the_comma_clause_of_
     report = Clause(marker=1, text="当天下午，省贸促会分别与巴西华人协会、圣保罗商会、南共体市场工商协会签署合作协议，并正式设立驻巴西代表处。",
                     score=1.0, focus="省贸促会分别与巴西华人协会、圣保罗商会、南共体市场工商协会签署合作协议，")
     assert list_clause(report, report.text).text == report.focus
+
+
+def test_a_colon_that_ends_a_passage_is_read_with_the_table_rows_it_introduces():
+    """上海市普陀区财政局2024年度部门决算: "…编制范围的单位包括：" ends one passage, each unit is a table row."""
+    doc, section = "shanghai-putuo-finance-2024-final-accounts.pdf", ("第一部分 上海市普陀区财政局概况", "二、部门决算单位构成")
+
+    def part(text: str, kind: str = "text", at: tuple[str, ...] = section) -> Chunk:
+        return Chunk(chunk_id=str(hash(text)), text=text, origin=Origin(doc=doc, section=at, page=2, kind=kind))
+
+    chunks = [part("从预算单位构成看，上海市普陀区财政局部门决算包括：上海市普陀区财政局本级决算、下属行政事业单位决算。"
+                   "纳入上海市普陀区财政局2024年度部门决算编制范围的单位包括："),
+              part("序号：1 | 单位名称：上海市普陀区财政局（本级）", "table"),
+              part("序号：2 | 单位名称：上海市普陀区财政局财政所 | 备注：预算不单列，并入本级", "table"),
+              part("序号：3 | 单位名称：上海市普陀区国库收付中心 | 备注：预算不单列，并入本级", "table"),
+              part("收入支出决算总表（单位：万元） | 收入·项目：年初结转和结余 | 收入·决算数：49.14", "table",
+                   ("上海市普陀区财政局2024年度部门决算表",))]
+    whole = continued(_passage(chunks, 0), chunks)
+    assert "上海市普陀区国库收付中心" in whole.text and "决算总表" not in whole.text  # another section's table
+
+
+def test_a_list_question_prefers_a_numbered_or_ordinal_series():
+    """淮安市人民政府2024年政府信息公开工作年度报告: "存在哪些主要问题" is answered by the 一是…；二是… series,
+    not by a sentence that names more of the question's words with a stray 、."""
+    from rag.answerability import best_clause, clause_sentence, list_clause
+    from rag.constraints import parse_constraints
+
+    card = "淮安市 2024年 淮安市人民政府2024年政府信息公开工作年度报告"  # the document card's line every passage inherits
+
+    def report(text: str) -> Chunk:
+        return Chunk(chunk_id=str(hash(text)), text=text, origin=Origin(doc="huaian.pdf", section=(), page=3), context=card)
+
+    problems = Passage(chunk=report("（一）存在的主要问题。一是政策解读质量仍需提升，个别单位政策解读内容简单、形式单一；"
+                                    "二是政务公开队伍建设还需进一步加强，个别单位存在人员配备不足、兼职多、流动性过快的问题。"),
+                       score=1.0, rank=1)
+    checks = Passage(chunk=report("（五）政府信息公开监督保障情况。根据省政务公开年度和季度监测指标，全年组织4次政府信息公开"
+                                  "栏目全覆盖检查，并出具各县区、各部门政务公开评估分报告。"), score=1.0, rank=2)
+    idf = {"政府": 0.51, "信息": 0.72, "公开": 0.87, "存在": 1.55}  # as over the indexed report: 存在 is rare
+    clause = best_clause(parse_constraints("淮安市2024年政府信息公开工作存在哪些主要问题？"), [checks, problems], idf)
+    assert clause is not None and clause.marker == 2
+    quoted = clause_sentence(list_clause(clause, problems.text))
+    assert "一是政策解读质量仍需提升" in quoted and "二是政务公开队伍建设" in quoted
