@@ -443,6 +443,11 @@ def focus_terms(c: Constraints) -> tuple[Term, ...]:
         # within it, written after the interrogative; the words before say who acts (仲裁庭, 监管部门),
         # and the same actor has other deadlines (五日内通知当事人)
         return tuple(after[:3])
+    if ask is not None and ask.group() == "什么" and _WHEN_NOUN.match(q, ask.end()):
+        # "每年什么时间段报送年度报告": the time of the act written after it (报送, 年度报告)
+        acts = [t for t in after if not _WHEN_NOUN.fullmatch(t.word)]
+        if acts:
+            return tuple(acts[:3])
     if ask is not None and after and after[0].weight >= 1.0 and after[0].word not in _MEASURES:
         named = ask.end() + len(_CLASSIFIER.match(q, ask.end()).group())
         if q.startswith(normalize(after[0].word), named):
@@ -452,6 +457,9 @@ def focus_terms(c: Constraints) -> tuple[Term, ...]:
     return tuple(before[-3:]) if before else tuple(after[:2])
 
 
+_ENDS_ON_TIME = re.compile(r"(?:\d|[日月年天内前后止])[，,]\s*$")  # "…于每年1月1日至6月30日，": no act of its own
+_LAST_YEAR = re.compile(r"[上下]一年度?")  # "报送上一年度年度报告" names a year, it states no length of time
+_WHEN_NOUN = re.compile(r"时间段|时间|时候|时段|期间|日期|日子")  # "什么时间段", "什么日期": when, not what
 _DURATION_NOUN = re.compile(r"时长|时间")  # not 期限: "约定期限届满之日起十五日内" dates from another limit
 # "多少日内", "多长时间内", "几个工作日内", "多久以内": the interrogative asks a time limit
 _TIME_LIMIT = re.compile(r"个?(?:工作日|小时|分钟|时间|天|日|周|星期|月|年)?(?:内|以内|之内)")
@@ -529,6 +537,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     thresholds = figure and bool(given)
     # a date belongs to an event: the word written last before "哪天" must be in the sentence that dates it
     dated = c.expects == DATE_KINDS
+    timed = figure and bool(c.expects) and c.expects <= (DATE_KINDS | DURATION_KINDS)  # a date or a time limit
     key = focus[-1] if dated and focus else None
     grade = asked_grade(question)  # "数额较大", "情节严重", "特别重大": which bracket of a graded scale is asked
     # a name or a phrase asked ("推动什么转型"); a figure has its focus words, a list its enumeration
@@ -566,7 +575,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 continue  # "多少" is answered by a number ("结婚年龄，男不得早于二十二周岁")
             if thresholds and other_threshold(c.whole or c.question, unit.quote):
                 continue  # "单价100万元以上设备2台" does not count the 单价50万元以上 ones
-            for clause, subject in unit.clauses:
+            for i, (clause, subject) in enumerate(unit.clauses):
                 # the question's own figure of the same kind ("单价100万元以上") is given, not an answer; the 2 of
                 # "两年期" does not hide the 2 of "不得超过二个月"
                 figures = [(n, k) for n, k in figure_kinds(clause) if (n, k) not in asked_kinds]
@@ -581,6 +590,13 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if per_unit and not _PER_UNIT_SAID.search(subject):
                     continue  # a per-person/per-month figure was asked: "代缴…181亿元" is a total
                 said = normalize(subject)
+                if timed and _ENDS_ON_TIME.search(clause):
+                    # "企业应当于每年1月1日至6月30日，通过…报送上一年度年度报告，并向社会公示": a time is
+                    # the time of the act the clauses after it name, up to the next figure
+                    for later, _ in unit.clauses[i + 1:]:
+                        if figure_kinds(_LAST_YEAR.sub("", later)):
+                            break
+                        said += normalize(later)
                 if explains:
                     # "…增加2.55万元。主要原因是…": the cause of the sentence before, and of the item its passage
                     # opens with ("信息化建设（项）。…年初预算为135.90万元…。决算数小于预算数的主要原因：…")
@@ -778,6 +794,8 @@ _FILLER = re.compile(r"\[\d+\]|[的是了在为有和与及其中等。，、；
 def restates_question(question: str, answer: str) -> bool:
     """Does the answer only repeat the question's words ("结对的是哪个县？" → "结对的是甘肃。")? An answer
     must add something of its own (a name, a figure, a place) to answer anything."""
+    if {n for n, _ in figure_kinds(answer)} - {n for n, _ in figure_kinds(question)}:
+        return False  # "之日起十日内办理…" for "之日起几日内办理…": one character, and it is the answer
     asked = set(normalize(question))
     return sum(ch not in asked for ch in _FILLER.sub("", normalize(answer))) < 2
 

@@ -502,3 +502,23 @@ def test_a_rule_is_quoted_with_the_extension_or_exception_that_follows_it():
     # a report's "；" separates items: the next item is not quoted with this one
     clause = best_clause(parse_constraints("长清区生物医药产业母基金规模是多少？"), [_passage(CHANGQING_PROJECTS)], {})
     assert clause is not None and "长安新能源客车" not in clause.text
+
+
+def test_a_time_is_the_time_of_the_act_written_after_it():
+    """企业信息公示暂行条例 第八条: "于每年1月1日至6月30日，通过…报送上一年度年度报告": the dates are when the
+    report is filed, which the clauses after them say; "什么时间段" asks when, it is no topic word."""
+    filing = _law("第八条 企业应当于每年1月1日至6月30日，通过企业信用信息公示系统向工商行政管理部门报送上一年度年度报告，并向社会公示。")
+    correction = _law("企业发现其公示的信息不准确的，应当及时更正；但是，企业年度报告公示信息的更正应当在每年6月30日之前完成。")
+    question = "按照《企业信息公示暂行条例》，企业应当在每年什么时间段报送上一年度年度报告并向社会公示？"
+    assert [t.word for t in focus_terms(parse_constraints(question))][:2] == ["报送", "年度"]
+    clause = best_clause(parse_constraints(question), [correction, filing], {})
+    assert clause is not None and "1月1日至6月30日" in clause.text
+
+
+def test_an_answer_whose_one_new_character_is_the_figure_restates_nothing():
+    """温州市养犬管理条例: the question copies the article, and 十 is all the answer adds."""
+    from rag.answerability import restates_question
+
+    question = "限养区内的养犬人应当自首次取得犬只狂犬病免疫证明之日起几日内办理犬只初始登记？"
+    assert not restates_question(question, "养犬人应当自首次取得犬只狂犬病免疫证明之日起十日内办理犬只初始登记。")
+    assert restates_question("结对的是哪个县？", "结对的是县。")
