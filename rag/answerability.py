@@ -330,6 +330,7 @@ _CODE = re.compile(r"编码|代码|编号|序号|代号")
 _UNIT_NOTE = re.compile(r"[（(]\s*(?:金额)?单位\s*[:：][^）)]{1,8}[）)]")
 _DECLARED_UNIT = re.compile(r"单位\s*[:：]\s*([万亿千百]*[\u4e00-\u9fff%％]{1,3})")
 _ENUMERATION = re.compile(r"^\s*(?:\d{1,2}[、.．]|[（(]\d{1,2}[)）])")
+_SHORT_SENTENCE = 20  # characters: a sentence this short goes on about the one before it
 
 
 # the ；-segment after a rule that qualifies it: its exception (但是…除外) or its extension (…的，可以延长至…)
@@ -377,7 +378,9 @@ def _units(passage: Passage) -> Iterator[_Unit]:
     first = _FULL_SENTENCE.match(text)
     # a short lead that states no figure names what the passage is about ("…行政运行（项）。")
     lead = normalize(first.group()) if first and len(first.group()) <= 60 and not figure_kinds(_ENUMERATION.sub("", first.group())) else ""
+    told = ""  # the sentence before: what a short one goes on about ("…报告个人财产及日常活动。报告期限不超过五年。")
     for sentence in _FULL_SENTENCE.finditer(text):
+        before, told = (told if len(sentence.group().strip()) <= _SHORT_SENTENCE else ""), normalize(sentence.group())
         # a ；-segment is read on its own: in a report "；" separates items (another project's 总投资). In a
         # rule the first segment states who did what ("个人违反本条例…混合投放的，…责令立即改正"), and
         # "；拒不改正的，处…罚款" speaks of that actor and that act
@@ -391,7 +394,7 @@ def _units(passage: Passage) -> Iterator[_Unit]:
             if len(quote) < 6:
                 continue
             later = n > 0 and rule
-            context = heading + lead + (act if later else "") + normalize(quote)
+            context = heading + lead + before + (act if later else "") + normalize(quote)
             if quote.endswith(("：", ":")) or _OPENS_LIST.search(quote):
                 quote += _list_items(text[sentence.start() + segment.end():])  # "下列商品除外：（一）…" + （二）…
             elif rule and n + 1 < len(segments) and _QUALIFIES.match(segments[n + 1].group()):
@@ -458,6 +461,9 @@ def focus_terms(c: Constraints) -> tuple[Term, ...]:
 
 
 _ENDS_ON_TIME = re.compile(r"(?:\d|[日月年天内前后止])[，,]\s*$")  # "…于每年1月1日至6月30日，": no act of its own
+# "多长时间至少要审计一次", "多久做一次", "几年一次": how often, answered by a period ("每年至少进行一次")
+_ASKS_FREQUENCY = re.compile(r"(?:多久|多长时间|多少时间|隔多长|几年|几个月)[^，,。？?]{0,20}一次")
+_PERIOD = re.compile(r"每(?:个)?(?:年|季度|半年|月|周|星期|天|日|[一二三四五六七八九十两\d]+(?:年|个月|天|日|周))")
 _LAST_YEAR = re.compile(r"[上下]一年度?")  # "报送上一年度年度报告" names a year, it states no length of time
 _WHEN_NOUN = re.compile(r"时间段|时间|时候|时段|期间|日期|日子")  # "什么时间段", "什么日期": when, not what
 _DURATION_NOUN = re.compile(r"时长|时间")  # not 期限: "约定期限届满之日起十五日内" dates from another limit
@@ -538,6 +544,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     # a date belongs to an event: the word written last before "哪天" must be in the sentence that dates it
     dated = c.expects == DATE_KINDS
     timed = figure and bool(c.expects) and c.expects <= (DATE_KINDS | DURATION_KINDS)  # a date or a time limit
+    periodic = figure and bool(_ASKS_FREQUENCY.search(question))  # "多久审计一次": "每年至少进行一次审计"
     key = focus[-1] if dated and focus else None
     grade = asked_grade(question)  # "数额较大", "情节严重", "特别重大": which bracket of a graded scale is asked
     # a name or a phrase asked ("推动什么转型"); a figure has its focus words, a list its enumeration
@@ -579,11 +586,13 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 # the question's own figure of the same kind ("单价100万元以上") is given, not an answer; the 2 of
                 # "两年期" does not hide the 2 of "不得超过二个月"
                 figures = [(n, k) for n, k in figure_kinds(clause) if (n, k) not in asked_kinds]
-                if figure and not figures:
+                frequency = periodic and bool(_PERIOD.search(clause))  # its period is the answer, its 一次 is asked
+                if figure and not figures and not frequency:
                     continue  # "多少" is answered by a clause that states a number the question does not
                 if unit.table and head and term_covered(head.word, normalize(subject) + unit.kinds) < SYNONYM_SHARE:
                     continue  # a cell answers only when its row or column names the asked quantity (罚没金额)
-                if c.expects and not any(kind_matches(c.expects, k) or (unit.table and not k and _unit_fits(c, subject)) for _, k in figures):
+                if c.expects and not frequency and not any(
+                        kind_matches(c.expects, k) or (unit.table and not k and _unit_fits(c, subject)) for _, k in figures):
                     continue
                 if change and not _CHANGE.search(subject):
                     continue  # a growth rate was asked: "占比达81%" is not one
@@ -693,7 +702,7 @@ def _list_items(after: str, max_chars: int = 400) -> str:
 
 
 # …or a rule's predicate, whose subject is the clause before ("仲裁庭裁决劳动争议案件，应当自…四十五日内结束")
-_PREDICATE_ONLY = re.compile(r"(?:分别|各|均)?(?:占|增长|下降|增加|减少|提高|降低|比上年|同比|较上年|较|达到|达|约"
+_PREDICATE_ONLY = re.compile(r"(?:每(?:个)?(?:年|季度|月|周|星期|天|日)(?:至少|最多)?)?(?:分别|各|均)?(?:占|增长|下降|增加|减少|提高|降低|比上年|同比|较上年|较|达到|达|约"
                              r"|应当|应在|应于|可以|必须|不得)")
 
 

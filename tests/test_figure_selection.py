@@ -522,3 +522,28 @@ def test_an_answer_whose_one_new_character_is_the_figure_restates_nothing():
     question = "限养区内的养犬人应当自首次取得犬只狂犬病免疫证明之日起几日内办理犬只初始登记？"
     assert not restates_question(question, "养犬人应当自首次取得犬只狂犬病免疫证明之日起十日内办理犬只初始登记。")
     assert restates_question("结对的是哪个县？", "结对的是县。")
+
+
+def test_how_often_is_answered_by_the_period():
+    """全国社会保障基金条例 第二十二条: "多长时间…审计一次" is answered by 每年; its 一次 is the question's own."""
+    article = _law("第二十二条 审计署应当对全国社会保障基金每年至少进行一次审计。审计结果应当向社会公布。")
+    question = "按照《全国社会保障基金条例》，审计署多长时间至少要对全国社会保障基金审计一次？"
+    clause = best_clause(parse_constraints(question), [article], {})
+    assert clause is not None and "每年至少进行一次审计" in clause.text
+
+
+def test_a_period_led_predicate_speaks_of_the_clause_before():
+    """控制对企业进行经济检查的规定 第七条: "税务机关对同一企业的税务检查，每年不得超过两次"."""
+    article = _law("第七条 税务机关对企业进行税务检查，应当按照归口管理、统一检查的原则，由国税机关、地税机关按照检查计划联合组织实施。"
+                   "税务机关对同一企业的税务检查，每年不得超过两次。")
+    clause = best_clause(parse_constraints("税务机关对同一家企业的税务检查一年最多能搞几次？"), [article], {})
+    assert clause is not None and "两次" in clause.focus
+
+
+def test_a_short_sentence_goes_on_about_the_one_before():
+    """反有组织犯罪法 第十九条: "报告期限不超过五年。" names neither who reports nor what."""
+    article = _law("第十九条 对因组织、领导黑社会性质组织被判处刑罚的人员，设区的市级以上公安机关可以决定其自刑罚执行完毕之日起，"
+                   "按照国家有关规定向公安机关报告个人财产及日常活动。报告期限不超过五年。")
+    question = "因组织、领导黑社会性质组织被判刑的人，刑满后向公安机关报告个人财产和日常活动，报告期限最长多久？"
+    clause = best_clause(parse_constraints(question), [article], {})
+    assert clause is not None and "五年" in clause.text
