@@ -460,7 +460,7 @@ def focus_terms(c: Constraints) -> tuple[Term, ...]:
     return tuple(before[-3:]) if before else tuple(after[:2])
 
 
-_ENDS_ON_TIME = re.compile(r"(?:\d|[日月年天内前后止])[，,]\s*$")  # "…于每年1月1日至6月30日，": no act of its own
+_ENDS_ON_TIME = re.compile(r"(?:\d|[日月天内前后止])[，,]\s*$")  # "…于每年1月1日至6月30日，": no act of its own
 # "多长时间至少要审计一次", "多久做一次", "几年一次": how often, answered by a period ("每年至少进行一次")
 _ASKS_FREQUENCY = re.compile(r"(?:多久|多长时间|多少时间|隔多长|几年|几个月)[^，,。？?]{0,20}一次")
 _PERIOD = re.compile(r"每(?:个)?(?:年|季度|半年|月|周|星期|天|日|[一二三四五六七八九十两\d]+(?:年|个月|天|日|周))")
@@ -803,7 +803,7 @@ _FILLER = re.compile(r"\[\d+\]|[的是了在为有和与及其中等。，、；
 def restates_question(question: str, answer: str) -> bool:
     """Does the answer only repeat the question's words ("结对的是哪个县？" → "结对的是甘肃。")? An answer
     must add something of its own (a name, a figure, a place) to answer anything."""
-    if {n for n, _ in figure_kinds(answer)} - {n for n, _ in figure_kinds(question)}:
+    if {n for n, _ in figure_kinds(re.sub(r"\[\d+\]", "", answer))} - {n for n, _ in figure_kinds(question)}:
         return False  # "之日起十日内办理…" for "之日起几日内办理…": one character, and it is the answer
     asked = set(normalize(question))
     return sum(ch not in asked for ch in _FILLER.sub("", normalize(answer))) < 2
