@@ -1,6 +1,7 @@
 """A numbered list cut by the chunk limit goes on in the next passage of its document: "有下列行为之一的，
-一次记12分：（一）…；（四）…；" ends one chunk and "（五）…" opens the next. A list question quotes the whole
-list, so the passage it cites is read together with the passages that finish it."""
+一次记12分：（一）…；（四）…；" ends one chunk and "（五）…" opens the next; "…的单位包括：" ends one and the
+table rows it introduces follow, one passage each. A list question quotes the whole list, so the passage
+it cites is read together with the passages that finish it."""
 from __future__ import annotations
 
 import re
@@ -23,19 +24,16 @@ MAX_ROWS = 12  # …or table rows, one passage each
 
 
 def _number(match: re.Match[str]) -> int | None:
+    """一 … 九十九 and 1 … 99; None for a malformed numeral ("十十"), which then continues nothing."""
     raw = match.group("n1") or match.group("n2") or match.group("n3")
     if raw.isdigit():
         return int(raw)
-    if raw == "十":
-        return 10
-    if raw.startswith("十"):
-        return 10 + _DIGITS[raw[1]]
-    if raw.endswith("十"):
-        return 10 * _DIGITS[raw[0]]
-    if "十" in raw:
-        tens, ones = raw.split("十")
-        return 10 * _DIGITS[tens] + _DIGITS[ones]
-    return _DIGITS.get(raw)
+    tens, _, ones = raw.partition("十")
+    if "十" not in raw:
+        return _DIGITS.get(raw)
+    if "十" in ones or len(tens) > 1 or len(ones) > 1:
+        return None
+    return 10 * (_DIGITS.get(tens, 1) if tens else 1) + (_DIGITS.get(ones, 0) if ones else 0)
 
 
 def last_item_number(text: str) -> int | None:

@@ -35,6 +35,7 @@ def test_items_are_numbered_in_chinese_and_arabic_numerals():
     assert first_item_number(POINTS_TAIL) == 5
     assert first_item_number("（十二）其他情形。") == 12 and first_item_number("二十一、附则") == 21
     assert first_item_number(NEXT_ARTICLE) is None  # an article opens it, not an item
+    assert first_item_number("（十十）不是编号。") is None and first_item_number("（九十九）其他。") == 99
     assert numbered_items(HOUSING_FUND) == 6
 
 
