@@ -51,7 +51,7 @@ from rag.cloze import cloze, fills
 from rag.conditions import fits, given_quantities, other_threshold
 from rag.crossrefs import cited_words, defined_articles
 from rag.index_store import LoadedIndex
-from rag.list_continuation import continue_lists, numbered_items
+from rag.list_continuation import ITEM_MARK, continue_lists, numbered_items
 from rag.paraphrase import WordVectors, stand_ins
 from rag.schema import Passage
 from rag.textnorm import arabic_figures
@@ -582,6 +582,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 continue  # "多少" is answered by a number ("结婚年龄，男不得早于二十二周岁")
             if thresholds and other_threshold(c.whole or c.question, unit.quote):
                 continue  # "单价100万元以上设备2台" does not count the 单价50万元以上 ones
+            if title and not names_holder(unit.quote, title, question):
+                continue  # "首席代表是谁": a sentence naming no 首席代表 (or only the 副总领事) answers nobody
+            series = lists and _in_series(unit.quote, passage.text)  # 一是…；二是…, （一）…（二）…
             for i, (clause, subject) in enumerate(unit.clauses):
                 # the question's own figure of the same kind ("单价100万元以上") is given, not an answer; the 2 of
                 # "两年期" does not hide the 2 of "不得超过二个月"
@@ -610,8 +613,6 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     # "…增加2.55万元。主要原因是…": the cause of the sentence before, and of the item its passage
                     # opens with ("信息化建设（项）。…年初预算为135.90万元…。决算数小于预算数的主要原因：…")
                     said = unit.context + normalize(previous) + said
-                if title and not names_holder(unit.quote, title, question):
-                    continue  # "首席代表是谁": a sentence naming no 首席代表 (or only the 副总领事) answers nobody
                 if grade and _other_grade(grade, said):
                     continue  # "特别重大作用" asked: the bracket for 重大作用 (3万元至10万元) is another grade
                 own, _ = topic_coverage(unnamed if listed else c, said, idf)
@@ -635,7 +636,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + (PERSON_WEIGHT if person and names_person(clause, question) else 0.0)  # "会长陈河才"
                          + 0.02 * _shared_run(question, said)
                          + (0.5 if lists and "、" in unit.quote else 0.0)
-                         + (SERIES_WEIGHT if lists and _in_series(unit.quote, passage.text) else 0.0)  # 一是…；二是…
+                         + (SERIES_WEIGHT if series else 0.0)  # an item of a numbered or 一是/二是 series
                          + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named
                          + (0.5 if bracket else 0.0))  # the bracket for the asker's case beats a general cap
                 names = nearest is not None and term_covered(nearest.word, said) >= SYNONYM_SHARE
@@ -681,9 +682,8 @@ def _figures_of(clause: Clause) -> frozenset[str]:
 
 
 
-_MARK = r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|[一二三四五六七八九十]{1,3}、)"
-_OPENS_LIST = re.compile(rf"[：:]\s*{_MARK}")
-_ITEM = re.compile(rf"\s*{_MARK}[^\n；;。]{{1,120}}[；;。]?")
+_OPENS_LIST = re.compile(rf"[：:]\s*{ITEM_MARK}")
+_ITEM = re.compile(rf"\s*{ITEM_MARK}[^\n；;。]{{1,120}}[；;。]?")
 
 
 def _list_items(after: str, max_chars: int = 400) -> str:

@@ -215,9 +215,9 @@ class Answerer:
         elif self._use_llm and not quoted:
             notice = f"大模型不可用（{self._client_error}），以下答案直接摘录自文件原文。"
         raw = found if found is not None else extractive_answer(checked)
-        if not raw and (asks_for_figure(checked.constraints) or asked_title(checked.constraints)) and not checked.constraints.parts:
+        title = asked_title(checked.constraints)
+        if not raw and (asks_for_figure(checked.constraints) or title) and not checked.constraints.parts:
             raw = REFUSAL  # no sentence states the asked figure (or names the asked title's holder): another would
-            title = asked_title(checked.constraints)
             if title:
                 notice = _join(notice, f"文件中没有写明{title}是谁")
         elif not raw:

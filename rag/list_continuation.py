@@ -13,8 +13,11 @@ from rag.schema import Chunk, Passage
 if TYPE_CHECKING:
     from rag.passage_store import Passages
 
+# a numbered item's mark: （一）, (3), 1. / 1、, 一、 — what quotes of lists are cut by (rag.answerability)
+ITEM_MARK = r"(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[.、．]|[一二三四五六七八九十]{1,3}、)"
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 _NUMERAL = r"[一二三四五六七八九十]{1,3}|\d{1,2}"
+# …the same marks with their numbers, for telling whether the next passage goes on with the list
 _MARK = rf"(?:[（(](?P<n1>{_NUMERAL})[)）]|(?P<n2>\d{{1,2}})[.、．](?!\d)|(?P<n3>[一二三四五六七八九十]{{1,3}})、)"
 _ITEM_START = re.compile(rf"(?:^|(?<=[\s；;：:]))\s*{_MARK}")
 # the passage ends on an item that the list goes on after ("…的；" or "…的，"), not on its last one ("…的。")
