@@ -35,7 +35,8 @@ _RUN = re.compile(r"[^，,。；;：:、“”\s]{1,20}(?:、[^，,。；;：:�
 # "为什么没花完年初预算", "什么原因": a reason is asked; a passage gives one with a causal word ("主要原因是…",
 # "因…调减", "由于…", "…导致支出增加"); 因此/因而 open a consequence, not a cause
 _ASKS_REASON = re.compile(r"为什么|为何|什么原因|原因是什么|哪些原因|原因何在|何故|怎么会|因为什么|出于什么")
-_REASON = re.compile(r"原因|由于|因为|(?<!原)因(?![此而])|导致|致使|所致|是为了|旨在")
+# a purpose answers why an act is done: "举办…活动，是我省…融入“一带一路”建设…的具体举措"
+_REASON = re.compile(r"原因|由于|因为|(?<!原)因(?![此而])|导致|致使|所致|是为了|旨在|目的是|目的在于|的(?:具体|重要|有力|务实)?举措")
 
 
 def asks_reason(c: Constraints) -> bool:

@@ -65,6 +65,7 @@ TOTAL_WEIGHT = 0.3  # a clause stating a total (总量, 合计), when the questi
 PLACES_WEIGHT = 0.5  # a run of place names, when the question asks 哪些国家/城市
 SERIES_WEIGHT = 0.5  # a list question: a statement that is an item of a numbered or 一是/二是 series
 PERSON_WEIGHT = 0.5  # a person named after a title ("会长陈河才"), when the question asks 谁
+ASKING_WEIGHT = 0.5  # the words of the question's asking clause, when other clauses only frame it
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 SITUATION_MIN = 0.1  # a story told in everyday words: the least share of it a source must still mention
 _INSTRUCTION = re.compile(
@@ -474,6 +475,17 @@ _CLASSIFIER = re.compile(r"[个名项件次位家所处条人台套元万亿千�
 _MEASURES = frozenset("小时 分钟 天 日 年 月 周 岁 周岁 元 倍 公里 米 平方米 亩 公顷 吨 辆 人次 户 分".split())
 
 
+def asking_terms(c: Constraints) -> tuple[Term, ...]:
+    """The topic words of the question's clause that asks, when another clause only frames it ("据团长陈河才
+    介绍，山西在哪些方面具有发展优势？": 方面, 发展, 优势); () when the question is one clause."""
+    clauses = [s for s in re.split(r"[，,；;：:]", normalize(c.question).rstrip("？?。")) if s]
+    asking = [s for s in clauses if _INTERROGATIVE.search(s) or _YES_NO.search(s)]
+    if len(clauses) < 2 or not asking or len(asking) == len(clauses):
+        return ()
+    inside = tuple(t for t in c.terms if any(normalize(t.word) in s for s in asking))
+    return inside if 0 < len(inside) < len(c.terms) else ()
+
+
 def nearest_term(c: Constraints) -> Term | None:
     """The topic word written right next to the interrogative ("三项社会保险基金支出合计多少" → 支出): it
     tells the asked line from its siblings (收入/支出, 年初/年末), however common it is in the document."""
@@ -532,6 +544,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     change = asks_change(c)
     figure = asks_for_figure(c)
     focus = focus_terms(c) if figure else ()
+    asking = () if figure else asking_terms(c)  # a figure's asked words are its focus
     # the most specific word next to the interrogative names the quantity (退休费, not 基本 or 支出)
     head = max(focus, key=lambda t: idf.get(t.word, 1.0), default=None)
     question = normalize(c.question)
@@ -585,6 +598,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             if title and not names_holder(unit.quote, title, question):
                 continue  # "首席代表是谁": a sentence naming no 首席代表 (or only the 副总领事) answers nobody
             series = lists and _in_series(unit.quote, passage.text)  # 一是…；二是…, （一）…（二）…
+            # the sentence names what the asking clause asks, however its own commas cut it
+            asked_here = _weighted_cover(asking, normalize(unit.quote), idf) if asking else 0.0
             for i, (clause, subject) in enumerate(unit.clauses):
                 # the question's own figure of the same kind ("单价100万元以上") is given, not an answer; the 2 of
                 # "两年期" does not hide the 2 of "不得超过二个月"
@@ -628,6 +643,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if bracket is False:
                     continue  # "已满1年不满10年的，年休假5天" does not answer for 12 years of work
                 score = (share + own + 0.5 * _weighted_cover(focus, said, idf) + (0.1 if figures and figure else 0.0)
+                         + ASKING_WEIGHT * asked_here  # "…介绍，山西在哪些方面具有发展优势"
                          + CLOZE_WEIGHT * filled  # "大力推动什么转型" → "大力推动绿色转型"
                          + (REASON_WEIGHT if reason and states_reason(unit.quote) else 0.0)  # "主要原因是：…"
                          + (BOUND_WEIGHT if figure and states_asked_bound(question, said) else 0.0)  # "累计最高扣减6分"
