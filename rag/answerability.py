@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 
 from rag.constraints import (
     near_miss,
+    speaks_of_another_place,
     DATE_KINDS,
     DURATION_KINDS,
     SYNONYM_SHARE,
@@ -329,6 +330,9 @@ _COMMA = re.compile(r"(?<=，)|(?<=,)(?!\d)")  # "1,511.89" is one number, not t
 _TOTAL = re.compile(r"总计|合计")
 _CODE = re.compile(r"编码|代码|编号|序号|代号")
 _UNIT_NOTE = re.compile(r"[（(]\s*(?:金额)?单位\s*[:：][^）)]{1,8}[）)]")
+_UNIT_COLUMN = re.compile(r"(?:计量)?单位")
+_UNIT_VALUE = re.compile(r"[万亿千百]*[\u4e00-\u9fff]{1,4}|[万亿千百]*(?:kg|km|m|t)")
+_RATE_HEADER = re.compile(r"%|％|率|比重|占比|比例|增长|增幅|增速|下降")
 _DECLARED_UNIT = re.compile(r"单位\s*[:：]\s*([万亿千百]*[\u4e00-\u9fff%％]{1,3})")
 _ENUMERATION = re.compile(r"^\s*(?:\d{1,2}[、.．]|[（(]\d{1,2}[)）])")
 _SHORT_SENTENCE = 20  # characters: a sentence this short goes on about the one before it
@@ -353,10 +357,13 @@ def _units(passage: Passage) -> Iterator[_Unit]:
             names: list[str] = []  # …and as its subject (行政运行): a group header (项目·) names nothing
             kinds = ""  # headers of code columns (科目编码): what kind of row this is, not an amount
             after_value = False
+            row_unit = ""  # a 单位 column ("单位：万吨"): the unit of the row's amounts, not of its rates
             for header, value in cells or []:
                 if _CODE.search(header):
                     kinds += header
                     continue
+                if _UNIT_COLUMN.fullmatch(header.split("·")[-1]) and _UNIT_VALUE.fullmatch(value):
+                    row_unit = value
                 if not is_numeric(value):
                     # a label after a value starts the next block: "收入·项目：A | 收入·决算数：1 | 支出·项目：B | 支出·决算数：2"
                     label = f"{header}：{value}" if header else value
@@ -372,6 +379,8 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                     cell = f"{cell}{unit.group(1)}"
                     # and the quote reads "…决算表，科目名称：工会经费，决算数：24.42万元"
                     shown = _UNIT_NOTE.sub("", caption) if _DECLARED_UNIT.search(caption) else caption
+                elif row_unit and not _RATE_HEADER.search(header):  # "单位：万吨 | 绝对数：52.18" → 52.18万吨
+                    cell = f"{cell}{row_unit}"
                 quote = "，".join(x for x in (shown, *labels, cell) if x)
                 yield _Unit(quote, heading + normalize(caption + subject), ((cell, subject),), table=True,
                             kinds=normalize("".join(labels) + kinds))
@@ -527,7 +536,8 @@ def _weighted_cover(terms: tuple[Term, ...], text: str, idf: dict[str, float]) -
 
 
 def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
-                card_of: Callable[[str], DocumentCard | None] | None = None) -> Clause | None:
+                card_of: Callable[[str], DocumentCard | None] | None = None,
+                home_of: Callable[[str], DocumentCard | None] | None = None) -> Clause | None:
     """The statement that gives the asked quantity with a figure of the asked kind.
 
     The figure must sit in a comma clause (or table cell) whose own words, with its subject, name part of
@@ -628,6 +638,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     # "…增加2.55万元。主要原因是…": the cause of the sentence before, and of the item its passage
                     # opens with ("信息化建设（项）。…年初预算为135.90万元…。决算数小于预算数的主要原因：…")
                     said = unit.context + normalize(previous) + said
+                if figure and home_of is not None and speaks_of_another_place(
+                        clause, c, home_of(passage.chunk.origin.doc)):
+                    continue  # "黔东南州地区生产总值是多少": "凯里市地区生产总值突破300亿元" is one county's
                 if grade and _other_grade(grade, said):
                     continue  # "特别重大作用" asked: the bracket for 重大作用 (3万元至10万元) is another grade
                 own, _ = topic_coverage(unnamed if listed else c, said, idf)
@@ -752,7 +765,7 @@ def part_constraints(c: Constraints) -> list[Constraints]:
                          admin=pc.admin or prev.admin, places=pc.places or prev.places,
                          admin_written=pc.admin_written if pc.admin else prev.admin_written)
         if not pc.has_time and not parts and c.has_time:
-            pc = replace(pc, years=c.years, relative=c.relative)
+            pc = replace(pc, years=c.years, relative=c.relative, own_relative=c.own_relative)
         parts.append(replace(pc, whole=c.question))
     return parts
 
@@ -830,12 +843,29 @@ _ORDINAL_SERIES = re.compile(r"一是[^。；;]*(?:[；;]\s*[二三四五六七�
 
 
 def _ordinal_series(quote: str, passage: str) -> str:
-    """The whole 一是…；二是… series when the quote is one of its items (a "；" segment is read alone)."""
-    if not re.match(r"\s*[一二三四五六七八九十]是", quote):
+    """The whole 一是…；二是… series when the quote is one of its items (a "；" segment is read alone), with
+    what leads into its first item ("主要原因：一是…；二是…")."""
+    lead = re.match(r"\s*[^。；;]{0,20}?[：:]\s*(?=一是)", quote)
+    item = quote[lead.end():] if lead else quote
+    if not re.match(r"\s*[一二三四五六七八九十]是", item):
         return quote
     for match in _ORDINAL_SERIES.finditer(passage):
-        if quote.strip().rstrip("；;。") in match.group():
-            return match.group()
+        if item.strip().rstrip("；;。") in match.group():
+            return (lead.group() if lead else "") + match.group()
+    return quote
+
+
+_ASKS_EACH = re.compile(r"分别|各(?:是|为|有|多少|占|自)")
+
+
+def _with_siblings(quote: str, passage: str, c: Constraints) -> str:
+    """The whole sentence of a ；-segment when its other segments state figures of the asked kind too."""
+    body = quote.strip().rstrip("；;。")
+    for sentence in re.findall(r"[^。！？!?]+[。！？!?]?", passage):
+        if body and body in sentence and sentence.strip() != quote.strip():
+            segments = [seg for seg in re.split(r"[；;]", sentence) if seg.strip()]
+            stated = [seg for seg in segments if any(kind_matches(c.expects, k) for _, k in figure_kinds(seg))]
+            return sentence.strip() if len(segments) >= 2 and len(stated) >= 2 else quote
     return quote
 
 
@@ -871,10 +901,15 @@ def extractive_answer(checked: Gate) -> str:
     for pc in (checked.parts() or [c]):
         if not pc.terms:
             continue
-        clause = best_clause(pc, checked.pool, checked.idf, checked.card_of if c.parts else None)
+        clause = best_clause(pc, checked.pool, checked.idf, checked.card_of if c.parts else None, checked.card_of)
         if clause is not None:
             if asks_list(pc):
                 clause = list_clause(clause, checked.pool[clause.marker - 1].text)
+            elif asks_reason(pc):  # "主要原因：一是…；二是…": every cause, not the first
+                clause = replace(clause, text=_ordinal_series(clause.text, checked.pool[clause.marker - 1].text))
+            elif not c.parts and _ASKS_EACH.search(pc.question):
+                # "第一、二、三产业增加值分别是多少": the sentence whose ；-segments give each of them
+                clause = replace(clause, text=_with_siblings(clause.text, checked.pool[clause.marker - 1].text, pc))
             sentence = clause_sentence(clause)
             if sentence not in sentences:
                 sentences.append(sentence)

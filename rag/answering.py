@@ -148,7 +148,8 @@ class Answerer:
         base = dict(question=question, standalone_question=standalone, passages=passages, timings_ms=timings)
         index = retriever.index
         checked = gate(standalone, passages, index, self.service.word_vectors(), self.settings.paraphrase_similarity)
-        coverage = question_coverage(standalone, checked.pool, index) if checked.pool else 0.0
+        coverage = (question_coverage(standalone, checked.pool, index, checked.constraints.stand_ins)
+                    if checked.pool else 0.0)
         if checked.refusal or coverage < MIN_COVERAGE:
             timings["total"] = _ms(started)
             notice = checked.refusal or checked.set_aside or "检索到的段落与问题不相关"
@@ -260,7 +261,7 @@ class Answerer:
         def stating_clause():
             """The clause that states the asked quantity, found once for all the checks below."""
             if not stating:
-                stating.append(best_clause(c, pool, checked.idf))
+                stating.append(best_clause(c, pool, checked.idf, home_of=checked.card_of))
             return stating[0]
 
         if not c.parts and supported and asks_for_figure(c):
@@ -343,7 +344,7 @@ class Answerer:
         clauses = []
         disagrees = False
         for pc in checked.parts():
-            clause = best_clause(pc, pool, checked.idf, checked.card_of) if pc.terms else None
+            clause = best_clause(pc, pool, checked.idf, checked.card_of, checked.card_of) if pc.terms else None
             if clause is None:
                 return ""  # a part no clause states: quoting the others would drop what the answer says of it
             clauses.append(clause_sentence(clause))
@@ -367,7 +368,7 @@ class Answerer:
                 continue
             if not pc.terms:
                 continue
-            clause = best_clause(pc, pool, checked.idf, checked.card_of)
+            clause = best_clause(pc, pool, checked.idf, checked.card_of, checked.card_of)
             if clause is not None:
                 quoted = normalize_for_match(re.sub(r"\[\d+\]", "", clause_sentence(clause)))
                 if quoted not in normalize_for_match(re.sub(r"\[\d+\]", "", text)) and clause_sentence(clause) not in additions:

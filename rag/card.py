@@ -25,7 +25,7 @@ from rag.schema import Document
 jieba.setLogLevel(logging.WARNING)
 
 NATIONAL = "全国"
-CARD_VERSION = 6  # 6: card line in the embedded text only, not in BM25 (re-reads documents indexed before)
+CARD_VERSION = 7  # 7: a date line under the title is no covered year (re-reads documents indexed before)
 
 LAW_KIND = "法律法规"  # laws and regulations: local rules (rag.index_store) and versions in force (rag.retrieval)
 # Kinds by what their titles say, most specific first.
@@ -40,6 +40,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_DATE_LINE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})")
 _PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|区|县|旗|(?<=..)镇|(?<=..)乡|街道)$")
 _NATIONAL_BODY = re.compile(r"国务院|全国人民代表大会|中共中央|最高人民法院|最高人民检察院|^中华人民共和国|"
@@ -62,6 +63,16 @@ class DocumentCard:
     date: str = ""
     place_code: str = ""  # administrative-division code of `place` ("" for 全国 or unknown)
     version: int = CARD_VERSION
+
+    @property
+    def present_year(self) -> int | None:
+        """The year a reader of the document lives in, which 今年/去年 count from: a work report's own year,
+        but the year after the one an annual bulletin, annual report or final account covers (the 2024
+        决算 is read in 2025, and "去年的接待费" is 2024's)."""
+        if self.year and str(self.year) in self.title and (
+                self.kind in ("统计公报", "年度报告") or "决算" in self.title):
+            return self.year + 1
+        return self.year
 
     def context_line(self) -> str:
         """The line prefixed to each passage's index text: place, year and title, no repeats."""
@@ -242,5 +253,7 @@ def _covered_years(year: int | None, kind: str, ev: _Evidence) -> tuple[int, ...
         if kind == "政府工作报告":
             years.add(year - 1)
     for heading in ev.headings:
+        if _DATE_LINE.fullmatch(_clean(heading)):
+            continue  # "2024年4月" under a bulletin's title is when it was issued, not a year it covers
         years.update(int(y) for y in _YEAR.findall(_clean(heading)))
     return tuple(sorted(years))

@@ -85,6 +85,9 @@ def _sentence_spans(answer: str) -> list[tuple[str, str]]:
     return spans
 
 
+_LABEL = re.compile(r"(?:附表|附件|表|图)\s*\d+(?:[-－.]\d+)?(?=\s|[\u4e00-\u9fff]|$)")
+
+
 def check_answer(answer: str, passages: list[Passage], question: str = "", repair: bool = True) -> CheckedAnswer:
     """Check each sentence; with `repair`, an uncited sentence gets the passage that holds all its numbers."""
     by_marker = {i: p for i, p in enumerate(passages, start=1)}
@@ -99,7 +102,8 @@ def check_answer(answer: str, passages: list[Passage], question: str = "", repai
         invalid = list(dict.fromkeys(m for m in markers if m not in by_marker))
         leading = raw[: len(raw) - len(raw.lstrip())]
         body = strip_markers(raw)
-        numbers = [n for n in dict.fromkeys(extract_numbers(body)) if n not in question_numbers]
+        # "表2 2023年全州主要农产品产量…": a table's or figure's label is a reference, not a figure claimed
+        numbers = [n for n in dict.fromkeys(extract_numbers(_LABEL.sub(" ", body))) if n not in question_numbers]
         check = SentenceCheck(text=body, markers=valid, invalid_markers=invalid)
         if repair:
             check.markers, check.repaired = _attribute(body, numbers, valid, haystacks, passage_grams)

@@ -32,6 +32,23 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)")
 _COMPARED_YEAR = re.compile(r"(?:比|较|与|同比|相比|对比)\s*((?:19|20)\d{2})\s*年")
 _QUESTION_COMPARED = re.compile(r"(?:比|较)\s*((?:19|20)\d{2})\s*年|(?:和|与|同)\s*((?:19|20)\d{2})\s*年(?:度)?\s*(?:相比|比|对比)")
 _RELATIVE = {"前年": -2, "去年": -1, "上年": -1, "上一年": -1, "今年": 0, "本年": 0, "当年": 0, "明年": 1, "下一年": 1}
+# the reader's words count from the year the reader lives in (DocumentCard.present_year); the document's
+# own words (本年收入合计, 上年结转) from the year it is about; "比上年增长" names a baseline, no year asked
+_READER_WORDS = frozenset({"前年", "去年", "今年", "明年"})
+_BASELINE = re.compile(r"(?:比|较|同|与|和|对比|相比)\s*$")
+
+
+def relative_years(text: str) -> tuple[frozenset[int], frozenset[int]]:
+    """(the reader's offsets, the document's own offsets) of the relative years a question writes."""
+    reader: set[int] = set()
+    own: set[int] = set()
+    for word, offset in _RELATIVE.items():
+        for m in re.finditer(word, text):
+            if word in _READER_WORDS:
+                reader.add(offset)
+            elif not _BASELINE.search(text[: m.start()]) and not (word == "上年" and text[m.start() - 1: m.start()] == "一"):
+                own.add(offset)
+    return frozenset(reader), frozenset(own)
 _NATIONAL_WORDS = frozenset({"全国", "中国", "我国", "中华人民共和国"})  # not 国家: "哪些国家" asks for countries
 _ORG_SUFFIX = re.compile(r"(?:部|局|厅|委|委员会|办公室|办|院|署|会|所|中心|集团|公司|银行|大学|学校|医院)$")
 # POS tags whose words can name the quantity asked ("一般公共预算收入", "试用期", "签约").
@@ -39,6 +56,7 @@ _TOPIC_FLAGS = ("n", "nz", "vn", "an", "j", "l", "i", "eng", "nr", "v", "a")
 _EACH = re.compile(r"([^，,。？?；;和与及、\s]{2,20}?)(?:和|与|及|、)([^，,。？?；;和与及、\s]{2,20}?)(?:分别|各自|各)(.{1,20}?)[？?。]?$")
 # "年初结转和结余与年末结转和结余分别是多少": names that contain 和 are joined by 与/及
 _EACH_WIDE = re.compile(r"([^，,。？?；;与及、\s]{2,20}?)(?:与|及|以及)([^，,。？?；;与及、\s]{2,20}?)(?:分别|各自|各)(.{1,20}?)[？?。]?$")
+_RUN_BEFORE = re.compile(r"(?:[^，,。？?；;、和与及\s\d]{2,20}、)+$")
 _PART_SPLIT = re.compile(r"[？?；;]+|(?:，|,)?(?:以及|另外|同时|还有|并且)")
 
 
@@ -56,7 +74,8 @@ class Constraints:
     places: tuple[str, ...] = ()  # other place words: 全国, 中国
     orgs: tuple[str, ...] = ()
     years: frozenset[int] = frozenset()
-    relative: frozenset[int] = frozenset()
+    relative: frozenset[int] = frozenset()  # the reader's 去年/今年: from the year the document is read in
+    own_relative: frozenset[int] = frozenset()  # the document's 本年/上年: from the year it is about
     terms: tuple[Term, ...] = ()
     expects: frozenset[str] = frozenset()  # "percent", "money", or a classifier such as "个"
     parts: tuple[str, ...] = ()
@@ -67,7 +86,7 @@ class Constraints:
 
     @property
     def has_time(self) -> bool:
-        return bool(self.years or self.relative)
+        return bool(self.years or self.relative or self.own_relative)
 
     @property
     def place_names(self) -> tuple[str, ...]:
@@ -114,7 +133,26 @@ def set_known_places(codes: set[str]) -> None:
         parse_constraints.cache_clear()
 
 
-def _in_dictionary(word: str) -> bool:
+def places_named(text: str) -> list[Place]:
+    """The administrative places a text names ("凯里市地区生产总值突破300亿元" → 凯里市)."""
+    _pos_cut("")
+    return [place for _, place in gazetteer().find(normalize(text), tokenizer=_TOKENIZER, known=_KNOWN or None)]
+
+
+def speaks_of_another_place(text: str, c: Constraints, card: DocumentCard | None) -> bool:
+    """The text names a place that is neither asked nor the document's own (nor a parent of either): a
+    prefecture bulletin's "凯里市地区生产总值突破300亿元" is one county's figure, not the prefecture's."""
+    g = gazetteer()
+    home = g.by_code.get(card.place_code) if card is not None and card.place_code else None
+    own = [*c.admin, *([home] if home is not None else [])]
+    for place in places_named(text):
+        if not any(place.code == p.code or g.is_within(p, place) for p in own):
+            return True
+    return False
+
+
+def in_dictionary(word: str) -> bool:
+    """jieba's dictionary knows the word (an HMM fragment of a mis-cut phrase it does not)."""
     _pos_cut("")
     assert _TOKENIZER is not None
     return bool(_TOKENIZER.FREQ.get(word))
@@ -133,7 +171,7 @@ def parse_constraints(question: str) -> Constraints:
     text = re.sub(r"((?:19|20)\d{2}\s*年度?)", r"\1 ", text)
     compared = {int(m.group(1) or m.group(2)) for m in _QUESTION_COMPARED.finditer(text)}  # "比2023年有所增加": a baseline, not the year asked
     years = frozenset(int(y) for y in _YEAR.findall(text)) - compared
-    relative = frozenset(off for word, off in _RELATIVE.items() if word in text)
+    relative, own_relative = relative_years(text)
     _pos_cut("")
     found = gazetteer().find(text, tokenizer=_TOKENIZER, known=_KNOWN or None)
     written: dict[Place, str] = {}
@@ -168,7 +206,7 @@ def parse_constraints(question: str) -> Constraints:
             word = word[1:]  # "多大面积": jieba cuts 多/大面积, and the area asked is 面积
         if len(word) < 2:
             continue
-        if len(word) == 2 and not _in_dictionary(word):
+        if len(word) == 2 and not in_dictionary(word):
             continue  # an HMM fragment of a mis-cut phrase ("多少场文旅" → 场文), not a word of the question
         if flag.startswith(_TOPIC_FLAGS) and not flag.startswith(("nrt", "nt")):
             terms.append(Term(word, 0.5 if flag in ("v", "a", "l", "i") else 1.0))  # set phrases (有所增加) describe, like verbs
@@ -180,7 +218,12 @@ def parse_constraints(question: str) -> Constraints:
     each = (_EACH_WIDE.search(text) or _EACH.search(text)) if len(parts) <= 1 else None
     if each:  # "一般公共服务支出和住房保障支出各占多少比例？": one part per subject
         shared = text[: each.start()]  # "淮安2024年…行政诉讼中，": the context both parts are asked in
-        parts = (shared + each.group(1) + each.group(3), shared + each.group(2) + each.group(3))
+        subjects = [each.group(1), each.group(2)]
+        run = _RUN_BEFORE.search(shared)
+        if run:  # "货物进出口总额、出口额和进口额各是多少": the items before the 、 are subjects too
+            subjects = [item for item in run.group().split("、") if item] + subjects
+            shared = shared[: run.start()]
+        parts = tuple(shared + subject + each.group(3) for subject in subjects)
     return Constraints(
         question=question,
         admin=admin,
@@ -189,6 +232,7 @@ def parse_constraints(question: str) -> Constraints:
         orgs=tuple(dict.fromkeys(orgs)),
         years=years,
         relative=relative,
+        own_relative=own_relative,
         terms=tuple({t.word: t for t in terms}.values()),
         expects=expected_kinds(text),
         parts=parts if len(parts) > 1 else (),
@@ -204,8 +248,8 @@ _UNIT_ASK = re.compile(r"(?<!哪)(?:多少|(?<![好十])几)\s*([万亿千百]*(
 _MONEY_WORDS = re.compile(r"金额|资金|收入|支出|投资|总额|产值|生产总值|经费|预算|决算|拨款|税收|利润|营业额|销售额")
 
 
-_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人数|额|资金|收入|支出|投资|经费|价值|总值)"
-                         r"(?:一共|总共|合计|共计|共|累计)?(?:是|为|有|达到|达|约)?(?:多少|几)")
+_ASKED_NOUN = re.compile(r"([\u4e00-\u9fff]{1,8}?)(率|比重|占比|比例|人数|额|资金|收入|支出|投资|经费|价值|总值|增加值)"
+                         r"(?:一共|总共|合计|共计|共|累计|分别|各)?(?:是|为|有|达到|达|约)?(?:多少|几)")
 
 
 _NOUN_AFTER_ASK = re.compile(r"(?:多少|几)([\u4e00-\u9fff]{0,6}?)(率|比重|占比|比例|人数|收入|支出|投资|经费|资金|金额|总额)(?![\u4e00-\u9fff]*(?:多少|几))")
@@ -246,7 +290,16 @@ def expected_kinds(question: str) -> frozenset[str]:
     elif noun:
         head = noun.group(2)
         kinds.add("percent" if head in ("率", "比重", "占比", "比例") else "人" if head == "人数" else "money")
+    if _TIMES_ASK.search(question):
+        kinds.add("percent")  # "是农村人的几倍": 2.6倍, or a ratio written "之比为2.66"
+    if "percent" in kinds and (_RATIO_ASK.search(question) or _TIMES_ASK.search(question)):
+        kinds.add(RATIO)  # "岗位空缺与求职人数的比率" is written "约1.46", a number without a unit
     return frozenset(kinds)
+
+
+RATIO = "ratio"
+_RATIO_ASK = re.compile(r"比率|倍率|之比|比值")
+_TIMES_ASK = re.compile(r"(?:几|多少)倍")
 
 
 _FIGURE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:余|多|来)?\s*(%|个百分点|倍|成|[万亿千百]*(?:元|美元)|[万亿千百]*[\u4e00-\u9fff]{0,2})")
@@ -299,6 +352,8 @@ _THING_COUNTERS = frozenset("座 处 所 家 栋 幢 间 条 项 台 套 件 只
 def kind_matches(expected: frozenset[str], kind: str) -> bool:
     if not expected:
         return True
+    if not kind and RATIO in expected:
+        return True  # a ratio is a bare number
     kinds = {kind, _SAME_UNIT.get(kind, kind)} if kind else set()
     if kind in _THING_COUNTERS and expected & _THING_COUNTERS:
         return True
@@ -339,11 +394,14 @@ def passage_years(chunk: Chunk, card: DocumentCard | None) -> set[int]:
 
 
 def target_years(c: Constraints, card: DocumentCard | None) -> set[int]:
-    """The years asked. 去年/今年 are resolved against a report's year; in a rule they are part of what the
-    rule says ("每年1月1日至6月30日报送上一年度年度报告"): a law holds every year."""
+    """The years asked. 去年/今年 are resolved against the year the report is read in (`present_year`); in a
+    rule they are part of what the rule says ("每年1月1日至6月30日报送上一年度年度报告"): a law holds every year."""
     targets = set(c.years)
-    if c.relative and card is not None and card.year and card.kind != LAW_KIND:
-        targets |= {card.year + off for off in c.relative}
+    if card is not None and card.kind != LAW_KIND:
+        if c.relative and card.present_year:
+            targets |= {card.present_year + off for off in c.relative}
+        if c.own_relative and card.year:
+            targets |= {card.year + off for off in c.own_relative}
     return targets
 
 
@@ -477,7 +535,12 @@ def near_miss(c: Constraints, haystack: str) -> str:
         # "医疗保险人数" or "医疗保险的人数"
         if not INDICATOR_HEAD.search(head) or (qualifier + head not in q and qualifier + "的" + head not in q):
             continue
-        if qualifier in haystack or qualifier + head in haystack or any(s in haystack for s in synonyms(qualifier)):
+        # the qualifier counts where it qualifies the head: the 调查 of "统计局调查队" says nothing about
+        # which 失业率 "城镇登记失业率为3.12%" is
+        near_head = re.compile("(?:" + "|".join(re.escape(q) for q in (qualifier, *synonyms(qualifier))) + ")"
+                               + r"[^，,。；;：:]{0,4}?" + re.escape(head))
+        # a table row names its item (稻谷) in one cell and the indicator (产量) in the caption
+        if near_head.search(haystack) or (qualifier in haystack and (head not in haystack or "|" in haystack)):
             continue
         # a four-character qualifier is two words: 医疗保险 = 医疗 + 保险, its sibling 养老保险 shares 保险
         lead, tail = (qualifier[:2], qualifier[2:]) if len(qualifier) >= 4 else (qualifier, "")
@@ -486,8 +549,10 @@ def near_miss(c: Constraints, haystack: str) -> str:
         for m in re.finditer(re.escape(tail + head), haystack):
             other = haystack[max(0, m.start() - 2) : m.start()]
             # jieba tags 养老 nr; a standard's qualifier is often a verb (财政补助标准 for 个人缴费标准)
+            # …or a verb where the asked qualifier is one too (登记失业率 for 调查失业率)
             if len(other) == 2 and other != lead and (_word_tag(other).startswith(("n", "vn"))
-                                                      or (head.endswith("标准") and _word_tag(other) == "v")):
+                                                      or (head.endswith("标准") and _word_tag(other) == "v")
+                                                      or (_word_tag(other) == "v" and _word_tag(lead).startswith("v"))):
                 return other + tail + head
     return ""
 

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]{2,}")
 _NEGATED = re.compile(r"^[不没未无非别]")  # 不了, 没有: how the asker says it, not what is asked
 MAX_STAND_INS = 8
+_INDICATOR_SUFFIX = r"(?:率|额|量|数|值|价|费|金|比重|占比|指数|面积)"
 
 
 class WordVectors(Protocol):
@@ -56,9 +57,12 @@ class StaticWordVectors:
 def own_words(c: Constraints, df: dict[str, int]) -> list[str]:
     """The question's words that may stand for others: the library never writes them, they are not an
     asked indicator (…率, …额, …人口), and not a negation."""
+    question = normalize(c.question)
     return [t.word for t in c.terms
             if df.get(t.word, 0) == 0 and len(t.word) >= 2 and not _NEGATED.match(t.word)
-            and not INDICATOR_HEAD.search(t.word)]
+            and not INDICATOR_HEAD.search(t.word)
+            # "污水处理率": jieba cuts 污水处理/率, and the word is still the asked indicator's name
+            and not re.search(re.escape(normalize(t.word)) + _INDICATOR_SUFFIX, question)]
 
 
 def _shares_bigram(a: str, b: str) -> bool:

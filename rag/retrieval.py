@@ -281,7 +281,7 @@ class HybridRetriever:
         scope = parse_time_scope(query)
         if self.weights.year_scope and not scope.empty:  # most questions name no year: no chunk is read for it
             rows = list(fused)
-            factors = scope_factors(scope, [self.index.chunks[r] for r in rows])
+            factors = scope_factors(scope, [self.index.chunks[r] for r in rows], self._present_year)
             for row, factor in zip(rows, factors):
                 fused[row] *= factor
         if self.weights.constraints:
@@ -293,6 +293,10 @@ class HybridRetriever:
         if self.weights.phrases:
             self._weigh_phrases(fused, query)
         return fused, scores, ranks
+
+    def _present_year(self, doc: str) -> int | None:
+        card = self.index.card(doc)
+        return card.present_year if card is not None else None
 
     @staticmethod
     def _order(fused: dict[int, float], ranks: dict[int, dict[str, int]]) -> list[int]:

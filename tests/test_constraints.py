@@ -301,7 +301,7 @@ def test_last_year_in_a_rule_is_what_the_rule_says_not_a_year_asked():
                     origin=Origin(doc="企业信息公示暂行条例(2014-08-07).md", page=None))
     law = DocumentCard(title="企业信息公示暂行条例", place="全国", year=2014, years=(2014,), kind=LAW_KIND)
     question = parse_constraints("企业应当在每年什么时间段报送上一年度年度报告并向社会公示？")
-    assert question.relative and check_passage(question, article, law).ok
+    assert question.own_relative and check_passage(question, article, law).ok  # 上一年度 is the rule's word
     report = DocumentCard(title="2024年政府工作报告", place="长清区", year=2024, years=(2023, 2024), kind="政府工作报告")
     paragraph = Chunk(chunk_id="b", text="全区实现地区生产总值增长6%。", origin=Origin(doc="r.txt", page=1))
     assert not check_passage(parse_constraints("长清区前年地区生产总值增长多少？"), paragraph, report).ok
@@ -314,3 +314,21 @@ def test_counters_of_things_answer_each_other_but_not_people():
     asked = expected_kinds("2023年长清区城里新建了几座公园？")
     assert kind_matches(asked, "处") and not kind_matches(expected_kinds("引进了多少个项目？"), "套")
     assert not kind_matches(asked, "人") and not kind_matches(asked, "money")
+
+
+def test_last_year_of_an_annual_account_is_the_year_it_accounts_for():
+    """A 2024 决算 (or 2023 统计公报) is read the year after: its reader's "去年" is the year it covers, while a
+    2024 work report, read in 2024, means 2023."""
+    accounts = DocumentCard(title="上海市普陀区财政局2024年度部门决算", place="普陀区", place_full="上海市普陀区", year=2024,
+                            years=(2024,), issuer="上海市普陀区财政局", kind="预算/决算", place_code="310107000000")
+    chunk = Chunk("x", "2024年度公务接待费支出决算为0.00万元", Origin("putuo.pdf"))
+    assert accounts.present_year == 2025
+    assert check_passage(parse_constraints("普陀区财政局去年公务接待费支出决算是多少？"), chunk, accounts).ok
+    assert not check_passage(parse_constraints("普陀区财政局前年公务接待费支出决算是多少？"), chunk, accounts).ok
+    bulletin = DocumentCard(title="2023年度人力资源和社会保障事业发展统计公报", place="全国", year=2023, years=(2022, 2023),
+                            kind="统计公报")
+    assert bulletin.present_year == 2024
+    report = DocumentCard(title="2024年政府工作报告", place="长清区", year=2024, years=(2023, 2024), kind="政府工作报告")
+    assert report.present_year == 2024
+    budget = DocumentCard(title="2024年区级预算", place="长清区", year=2024, years=(2024,), kind="预算/决算")
+    assert budget.present_year == 2024  # a budget is read in the year it plans

@@ -547,3 +547,37 @@ def test_a_short_sentence_goes_on_about_the_one_before():
     question = "因组织、领导黑社会性质组织被判刑的人，刑满后向公安机关报告个人财产和日常活动，报告期限最长多久？"
     clause = best_clause(parse_constraints(question), [article], {})
     assert clause is not None and "五年" in clause.text
+
+
+# 山西品牌丝路行（南美站）正式启动 (shared/corpus/real, HTML news page), three sentences as indexed
+SHANXI_LEADER = ("山西代表团团长、省贸促会会长陈河才介绍，近年来，山西与巴西交流交往日益活跃。两地路途遥远，但合作潜力巨大。"
+                 "山西在新能源、特色农业、节能环保、装备制造、基础设施建设等方面具有发展优势，与巴西在许多领域互为市场。")
+SHANXI_START = ("当地时间9月16日下午，2019年山西品牌丝路行（南美站）活动在巴西圣保罗正式启动，"
+                "并成功举办中国（山西）－巴西双向经贸投资推介会。")
+SHANXI_PURPOSE = ("举办山西品牌丝路行（南美站）活动，是我省贯彻落实习近平总书记视察山西重要讲话精神、积极主动融入“一带一路”建设、"
+                  "加快构建内陆地区对外开放新高地的具体举措。")
+
+
+def test_the_asking_clause_chooses_the_sentence_when_another_clause_only_frames_the_question():
+    """"据…陈河才介绍，山西在哪些方面具有发展优势？": the sentence naming the speaker is the frame, not the answer."""
+    # the words' weights in the index of shared/corpus/real and the demo: 代表团 and 团长 are rarer than 优势
+    idf = {"代表团": 2.33, "团长": 2.57, "介绍": 1.96, "具有": 1.71, "发展": 0.32, "优势": 1.25}
+    clause = best_clause(parse_constraints("据山西代表团团长陈河才介绍，山西在哪些方面具有发展优势？"), [_passage(SHANXI_LEADER)], idf)
+    assert clause is not None and "新能源、特色农业" in clause.text and "陈河才" not in clause.text
+
+
+def test_why_an_act_is_done_is_answered_by_its_purpose():
+    """"为什么要办…活动": "举办…活动，是…的具体举措" gives the purpose; the sentence reporting the opening does not."""
+    passages = [_passage(SHANXI_START), _passage(SHANXI_PURPOSE)]
+    clause = best_clause(parse_constraints("山西为什么要办品牌丝路行南美站活动？"), passages, {})
+    assert clause is not None and "融入“一带一路”建设" in clause.text
+
+
+# 2023年度人力资源和社会保障事业发展统计公报 (shared/corpus/real, DOCX)
+MOHRSS_RATIO = "2022年四季度，岗位空缺与求职人数的比率约1.46，全国人力资源市场用工需求大于劳动力供给，供求总体保持平衡。"
+
+
+def test_a_ratio_is_a_number_without_a_unit():
+    """"比率是多少" is answered by "约1.46"; a rate asked as 率 still wants a percentage."""
+    assert "1.46" in _answer("2022年四季度岗位空缺与求职人数的比率是多少？", _passage(MOHRSS_RATIO))
+    assert not _answer("2022年四季度的失业率是多少？", _passage(MOHRSS_RATIO))
