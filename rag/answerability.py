@@ -318,7 +318,7 @@ class _Unit:
     context: str  # normalised text the statement is about: headings, the passage's lead, the statement
     clauses: tuple[tuple[str, str], ...]  # (clause, the clause with its subject)
     table: bool = False  # a table cell: its unit is in a header or the caption, not after the number
-    kinds: str = ""  # a cell's row kind (科目名称, 科目编码): names the row, not the amount
+    kinds: str = ""  # a cell's caption and row kind (科目名称, 科目编码): name the table and row, not the amount
     sentence: str = ""  # normalised context of the whole sentence a ；-segment belongs to
 
 
@@ -383,7 +383,7 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                     cell = f"{cell}{row_unit}"
                 quote = "，".join(x for x in (shown, *labels, cell) if x)
                 yield _Unit(quote, heading + normalize(caption + subject), ((cell, subject),), table=True,
-                            kinds=normalize("".join(labels) + kinds))
+                            kinds=normalize(_UNIT_NOTE.sub("", caption) + "".join(labels) + kinds))
         return
     first = _FULL_SENTENCE.match(text)
     # a short lead that states no figure names what the passage is about ("…行政运行（项）。")

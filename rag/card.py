@@ -25,7 +25,7 @@ from rag.schema import Document
 jieba.setLogLevel(logging.WARNING)
 
 NATIONAL = "全国"
-CARD_VERSION = 7  # 7: a date line under the title is no covered year (re-reads documents indexed before)
+CARD_VERSION = 8  # 8: a masthead (…文件) is no title, a centred unstyled DOCX opening is; 7: a date line covers no year
 
 LAW_KIND = "法律法规"  # laws and regulations: local rules (rag.index_store) and versions in force (rag.retrieval)
 # Kinds by what their titles say, most specific first.
@@ -40,6 +40,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _ANY_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_MASTHEAD = re.compile(r"[\u4e00-\u9fff]{2,24}文件")  # 版头 of an official document: the office, then 文件
 _DATE_LINE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})")
 _PLACE_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|区|县|旗|(?<=..)镇|(?<=..)乡|街道)$")
@@ -69,10 +70,12 @@ class DocumentCard:
         """The year a reader of the document lives in, which 今年/去年 count from: a work report's own year,
         but the year after the one an annual bulletin, annual report or final account covers (the 2024
         决算 is read in 2025, and "去年的接待费" is 2024's)."""
-        if self.year and str(self.year) in self.title and (
-                self.kind in ("统计公报", "年度报告") or "决算" in self.title):
-            return self.year + 1
-        return self.year
+        year = self.year
+        if year and str(year) in self.title and (self.kind in ("统计公报", "年度报告") or "决算" in self.title):
+            year += 1
+        dated = int(self.date[:4]) if self.date[:4].isdigit() else None
+        # the budget report of January 2024 (its title starts with 2023年预算执行情况) is read in 2024
+        return max(y for y in (year, dated) if y) if (year or dated) else None
 
     def context_line(self) -> str:
         """The line prefixed to each passage's index text: place, year and title, no repeats."""
@@ -121,6 +124,9 @@ class _Evidence:
 def build_card(doc: Document) -> DocumentCard:
     evidence = _gather(doc)
     title = evidence.title
+    if _MASTHEAD.fullmatch(title):
+        # "泉州市人民政府办公室文件" heads every document of that office: the title is the line that names a kind
+        title = _title_from([*evidence.front[1:], *evidence.head]) or title
     kind = _kind(title) or _kind(evidence.file_stem) or ("新闻" if doc.meta.date and doc.name.lower().endswith((".html", ".htm")) else "其他")
     head_text = "\n".join([title, *evidence.head])
     place_full, place, place_code = _place(title, evidence)

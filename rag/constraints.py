@@ -56,6 +56,7 @@ _TOPIC_FLAGS = ("n", "nz", "vn", "an", "j", "l", "i", "eng", "nr", "v", "a")
 _EACH = re.compile(r"([^，,。？?；;和与及、\s]{2,20}?)(?:和|与|及|、)([^，,。？?；;和与及、\s]{2,20}?)(?:分别|各自|各)(.{1,20}?)[？?。]?$")
 # "年初结转和结余与年末结转和结余分别是多少": names that contain 和 are joined by 与/及
 _EACH_WIDE = re.compile(r"([^，,。？?；;与及、\s]{2,20}?)(?:与|及|以及)([^，,。？?；;与及、\s]{2,20}?)(?:分别|各自|各)(.{1,20}?)[？?。]?$")
+_BODY_AFTER_PLACE = r"((?:[\u4e00-\u9fff]{2,8}?)(?:局|厅|委员会|办公室|管委会))"
 _RUN_BEFORE = re.compile(r"(?:[^，,。？?；;、和与及\s\d]{2,20}、)+$")
 _PART_SPLIT = re.compile(r"[？?；;]+|(?:，|,)?(?:以及|另外|同时|还有|并且)")
 
@@ -183,8 +184,24 @@ def parse_constraints(question: str) -> Constraints:
     orgs: list[str] = []
     terms: list[Term] = []
     place_set = aliases | {p.name for p in admin}
+    # "江岸区卫生健康局": the body a place name opens is an organisation, however jieba cuts it (卫生/健康/局)
+    bodies = [m for alias in sorted(aliases, key=len, reverse=True)
+              for m in re.finditer(re.escape(alias) + _BODY_AFTER_PLACE, text)]
+    bodies = [m for m in bodies if not any(m.group(1).startswith(alias) for alias in aliases)]
+    for m in bodies:
+        orgs_named = m.group(1)
+        if orgs_named not in place_set:
+            place_set = place_set | {orgs_named}
+    body_spans = [(m.start(1), m.end(1)) for m in bodies]
     pairs = [(p.word.strip(), p.flag) for p in _pos_cut(text)]
+    at = 0
     for i, (word, flag) in enumerate(pairs):
+        start = text.find(word, at) if word else -1
+        at = start + len(word) if start >= 0 else at
+        if start >= 0 and any(a <= start < b for a, b in body_spans):
+            continue  # a word of the organisation's name, not of what is asked
+        if word == "年度" and re.search(r"\d\s*$", text[:max(start, 0)]):
+            continue  # "2023年度": the year, not a word of the quantity
         if not word or word in place_set or SCOPE_WORD.match(word):
             continue
         if flag == "v" and i + 1 < len(pairs) and (pairs[i + 1][0][:1].isdigit() or pairs[i + 1][1] == "t"):
@@ -229,7 +246,7 @@ def parse_constraints(question: str) -> Constraints:
         admin=admin,
         admin_written=tuple(written[p] for p in admin),
         places=tuple(dict.fromkeys(places)),
-        orgs=tuple(dict.fromkeys(orgs)),
+        orgs=tuple(dict.fromkeys([*orgs, *(m.group(1) for m in bodies)])),
         years=years,
         relative=relative,
         own_relative=own_relative,
@@ -535,13 +552,12 @@ def near_miss(c: Constraints, haystack: str) -> str:
         # "医疗保险人数" or "医疗保险的人数"
         if not INDICATOR_HEAD.search(head) or (qualifier + head not in q and qualifier + "的" + head not in q):
             continue
-        # the qualifier counts where it qualifies the head: the 调查 of "统计局调查队" says nothing about
-        # which 失业率 "城镇登记失业率为3.12%" is
-        near_head = re.compile("(?:" + "|".join(re.escape(q) for q in (qualifier, *synonyms(qualifier))) + ")"
-                               + r"[^，,。；;：:]{0,4}?" + re.escape(head))
-        # a table row names its item (稻谷) in one cell and the indicator (产量) in the caption
-        if near_head.search(haystack) or (qualifier in haystack and (head not in haystack or "|" in haystack)):
+        # the qualifier counts where it is written as a word: the 调查 inside "调查队" says nothing about which
+        # 失业率 "城镇登记失业率为3.12%" is; "信息化建设（项）…调减相关经费" does speak of 建设经费
+        if qualifier + head in haystack or any(s in haystack for s in synonyms(qualifier)):
             continue
+        if qualifier in haystack and (head not in haystack or "|" in haystack or qualifier in _words_of(haystack)):
+            continue  # (a table row names its item, 稻谷, in one cell and the indicator, 产量, in the caption)
         # a four-character qualifier is two words: 医疗保险 = 医疗 + 保险, its sibling 养老保险 shares 保险
         lead, tail = (qualifier[:2], qualifier[2:]) if len(qualifier) >= 4 else (qualifier, "")
         if tail + head not in haystack and head.startswith("总") and len(head) >= 3:
@@ -555,6 +571,13 @@ def near_miss(c: Constraints, haystack: str) -> str:
                                                       or (_word_tag(other) == "v" and _word_tag(lead).startswith("v"))):
                 return other + tail + head
     return ""
+
+
+@lru_cache(maxsize=256)
+def _words_of(text: str) -> frozenset[str]:
+    _pos_cut("")
+    assert _TOKENIZER is not None
+    return frozenset(_TOKENIZER.lcut(text))
 
 
 _DEPUTY = re.compile(r"副([\u4e00-\u9fff]{2,4}?)(?=[是叫为的，,？?（(]|$)")

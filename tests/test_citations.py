@@ -92,3 +92,14 @@ def test_an_uncited_sentence_naming_a_person_is_cited_to_the_passage_that_names_
     # a name no passage holds stays uncited (and is flagged), whatever words it shares with the question
     invented = check_answer("这份长清区政府工作报告是由张三丰作的。", [opening, cover], question="这份长清区政府工作报告是谁作的？")
     assert not invented.citations and invented.flagged
+
+
+def test_a_table_label_is_a_reference_not_a_figure():
+    """"表2 2023年…": the 2 of 表2 is the table's label; the extracted row writes "表22023年" without the space."""
+    row = Passage(Chunk("t", "表2 2023年全州主要农产品产量及其增长速度 | 产品名称：其中：稻谷 | 单位：万吨 | 绝对数：52.18",
+                        Origin("bulletin.pdf", (), 3)), 1.0, 1)
+    checked = check_answer("表2 2023年全州主要农产品产量及其增长速度，产品名称：其中：稻谷，绝对数：52.18万吨。[1]", [row],
+                           question="黔东南州2023年稻谷产量是多少万吨？")
+    assert checked.sentences[0].supported
+    wrong = check_answer("表2 2023年全州主要农产品产量，稻谷52.81万吨。[1]", [row], question="稻谷产量是多少？")
+    assert not wrong.sentences[0].supported  # the figure itself is still checked

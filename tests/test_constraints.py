@@ -332,3 +332,49 @@ def test_last_year_of_an_annual_account_is_the_year_it_accounts_for():
     assert report.present_year == 2024
     budget = DocumentCard(title="2024年区级预算", place="长清区", year=2024, years=(2024,), kind="预算/决算")
     assert budget.present_year == 2024  # a budget is read in the year it plans
+
+
+def test_the_issue_date_under_a_bulletins_title_is_no_year_it_covers():
+    """"2024年4月" under a 2023 bulletin's title says when it was issued: 2024 is not a year it has data for."""
+    origin = Origin("bulletin.pdf", ("黔东南州2023年国民经济和社会发展统计公报", "2024年4月"), 1)
+    doc = Document(name="bulletin.pdf", content_hash="h",
+                   paragraphs=(Paragraph("初步核算，全年全州地区生产总值1312.47亿元，比上年增长4.6%。", origin),),
+                   meta=SourceMeta(title="黔东南州2023年国民经济和社会发展统计公报"))
+    card = build_card(doc)
+    assert card.years == (2023,)
+    chunk = Chunk("c", doc.paragraphs[0].text, Origin("bulletin.pdf", (), 1))
+    assert not check_passage(parse_constraints("黔东南州2024年地区生产总值增长了多少？"), chunk, card).ok
+
+
+def test_the_documents_own_relative_years_count_from_the_year_it_covers():
+    """In a 2024 决算, "本年收入合计" is 2024's (the document's word), "去年" the reader's (2024, read in 2025), and
+    "比上年增长" names the baseline of a change, not a year asked."""
+    accounts = DocumentCard(title="上海市普陀区财政局2024年度部门决算", place="普陀区", place_full="上海市普陀区", year=2024,
+                            years=(2024,), issuer="上海市普陀区财政局", kind="预算/决算", place_code="310107000000")
+    row = Chunk("r", "收入决算表（单位：万元） | 项目·科目名称：一般行政管理事务 | 本年收入合计：16.19", Origin("putuo.pdf"))
+    question = parse_constraints("普陀区财政局“一般行政管理事务”的本年收入合计是多少？")
+    assert question.own_relative == {0} and not question.relative and check_passage(question, row, accounts).ok
+    assert not parse_constraints("全州地区生产总值比上年增长多少？").has_time
+
+
+def test_a_qualifier_written_elsewhere_in_the_passage_does_not_make_a_sibling_indicator_the_asked_one():
+    """调查失业率 asked; the passage names the 调查队 that compiled it and states only the 登记失业率."""
+    text = normalize("黔东南州统计局 国家统计局黔东南调查队。年末城镇登记失业率为3.12%，比上年末下降0.18个百分点。")
+    assert near_miss(parse_constraints("黔东南州2023年城镇调查失业率是多少？"), text) == "登记失业率"
+    assert near_miss(parse_constraints("黔东南州2023年城镇登记失业率是多少？"), text) == ""
+    row = normalize("表2 2023年全州主要农产品产量及其增长速度 | 产品名称：其中：稻谷 | 单位：万吨 | 绝对数：52.18")
+    assert near_miss(parse_constraints("黔东南州2023年稻谷产量是多少万吨？"), row) == ""  # a row names its item apart
+
+
+def test_a_masthead_is_not_the_title_and_a_dated_report_is_read_in_its_year():
+    """"泉州市人民政府办公室文件" (版头) heads every document of the office: the title is the line naming a kind.
+    A budget report dated 2024-01-23 whose title opens with 2023 is read in 2024: 今年 is 2024."""
+    origin = Origin("notice.pdf", ("2024年为民办实事项目的通知",), 1)
+    doc = Document(name="notice.pdf", content_hash="h",
+                   paragraphs=(Paragraph("经市委、市政府研究同意，现将《泉州市2024年为民办实事项目》印发给你们。", origin),),
+                   meta=SourceMeta(title="泉州市人民政府办公室文件", cover_lines=("泉州市人民政府办公室文件",)))
+    card = build_card(doc)
+    assert card.title == "2024年为民办实事项目的通知" and card.kind == "通知"
+    budget = DocumentCard(title="关于绍兴市2023年预算执行情况和2024年预算草案的报告", place="绍兴市", year=2023,
+                          years=(2023, 2024), kind="预算/决算", date="2024-01-23")
+    assert budget.present_year == 2024

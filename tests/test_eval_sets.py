@@ -187,3 +187,36 @@ def test_fresh5_sets_written_at_the_start_of_this_stop():
     """fresh5_*.jsonl: written at the start of the 2026-11-30 third stop by two authors who had not seen the
     code; demo and real were only run, never read; laws was read once for its refusals (README)."""
     _check_fresh_trio("fresh5", law_files=35)  # 39 files answer, 42 with the traps' models
+
+
+def test_fresh6_sets_written_at_the_start_of_the_fourth_stop():
+    """fresh6_*.jsonl: written at the start of the 2026-11-30 fourth stop by two authors who had not seen the
+    code; run at the start and at the end only, never read (README)."""
+    _check_fresh_trio("fresh6")
+
+
+@pytest.mark.parametrize("name, folder", [("synth", "set1"), ("synth2", "set2")])
+def test_sets_over_synthetic_documents_of_other_places(name: str, folder: str):
+    """synth*.jsonl: 72 questions each over four documents of other places and kinds (eval/docs/synthetic, figures
+    invented), by authors who saw neither the code nor the documents' generators; every evidence is visible
+    text (never the hidden parts of the HTML page)."""
+    from bs4 import BeautifulSoup, Comment
+
+    docs = ROOT / "eval" / "docs" / "synthetic" / folder
+
+    def visible(path: Path) -> str:
+        if path.suffix != ".html":
+            return norm(_raw_text(path))
+        soup = BeautifulSoup(path.read_bytes(), "lxml")
+        for tag in soup(["script", "style"]):
+            tag.decompose()
+        for tag in soup.select('[style*="display:none"]'):
+            tag.decompose()
+        for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+            comment.extract()
+        return norm(soup.get_text("\n"))
+
+    texts = {path.name: visible(path) for path in docs.iterdir()}
+    questions = load_questions(SETS / f"{name}.jsonl")
+    assert len(questions) >= 72 and {q.doc for q in questions} == set(texts)
+    _check(questions, lambda doc: texts[doc])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rag.answerability import answer_states_kind, asks_for_figure, best_clause, figure_attached, focus_terms
 from rag.constraints import expected_kinds, parse_constraints
+from rag.card import DocumentCard
 from rag.schema import Chunk, Origin, Passage
 
 # 淮安市人民政府2024年政府信息公开工作年度报告 (PDF table, one row as indexed)
@@ -581,3 +582,67 @@ def test_a_ratio_is_a_number_without_a_unit():
     """"比率是多少" is answered by "约1.46"; a rate asked as 率 still wants a percentage."""
     assert "1.46" in _answer("2022年四季度岗位空缺与求职人数的比率是多少？", _passage(MOHRSS_RATIO))
     assert not _answer("2022年四季度的失业率是多少？", _passage(MOHRSS_RATIO))
+
+
+# 黔东南苗族侗族自治州2023年国民经济和社会发展统计公报: a SYNTHETIC bulletin written for testing (eval/docs/synthetic,
+# real place, invented figures); the body writes 全州, one county (凯里市) is named in passing
+QDN_CARD = DocumentCard(title="黔东南苗族侗族自治州2023年国民经济和社会发展统计公报", place="黔东南苗族侗族自治州",
+                        place_full="贵州省黔东南苗族侗族自治州", year=2023, years=(2023,), kind="统计公报",
+                        place_code="522600000000")
+QDN_COUNTY = ("全年全州第一、二、三产业对经济增长的贡献率分别为17.6%、15.4%和67.0%，分别拉动地区生产总值增长0.8个、0.7个和3.1个"
+              "百分点。分县（市）看，凯里市地区生产总值突破300亿元，经济总量占全州的比重为23.8%；地区生产总值增速高于全州平均水平的"
+              "县（市）有9个。")
+QDN_GDP = ("初步核算，全年全州地区生产总值1312.47亿元，按不变价格计算，比上年增长4.6%。其中，第一产业增加值266.83亿元，增长3.9%；"
+           "第二产业增加值287.91亿元，增长3.2%；第三产业增加值757.73亿元，增长5.4%。")
+QDN_RICE = "表2 2023年全州主要农产品产量及其增长速度 | 产品名称：其中：稻谷 | 单位：万吨 | 绝对数：52.18 | 比上年增长（%）：1.2"
+
+
+def test_a_clause_naming_another_place_does_not_answer_for_the_documents_place():
+    """"黔东南州地区生产总值是多少": "凯里市地区生产总值突破300亿元" is one county's, "全年全州…1312.47亿元" the prefecture's."""
+    c = parse_constraints("黔东南州2023年地区生产总值是多少？")
+    passages = [_passage(QDN_COUNTY), _passage(QDN_GDP)]
+    clause = best_clause(c, passages, {}, home_of=lambda doc: QDN_CARD)
+    assert clause is not None and "1312.47亿元" in clause.focus
+    assert "300亿元" in best_clause(parse_constraints("凯里市2023年地区生产总值是多少？"), passages, {},
+                                   home_of=lambda doc: QDN_CARD).focus  # asked for the county, it answers
+
+
+def test_a_unit_column_gives_the_rows_amounts_their_unit_but_not_their_rates():
+    """"单位：万吨 | 绝对数：52.18": 52.18 is an amount in 万吨, so "多少万吨" is answered; its 1.2 is a growth rate."""
+    from rag.answerability import clause_sentence
+
+    clause = best_clause(parse_constraints("黔东南州2023年稻谷产量是多少万吨？"), [_passage(QDN_RICE, "table")], {})
+    assert clause is not None and "52.18万吨" in clause_sentence(clause)
+    growth = best_clause(parse_constraints("黔东南州2023年稻谷产量比上年增长多少？"), [_passage(QDN_RICE, "table")], {})
+    assert growth is not None and growth.focus.endswith("1.2") and "万吨" not in growth.focus
+
+
+def _extractive(question: str, *passages: Passage, card: DocumentCard = QDN_CARD) -> str:
+    from rag.answerability import Gate, extractive_answer
+
+    return extractive_answer(Gate(parse_constraints(question), list(passages), card_of=lambda doc: card))
+
+
+QDN_TRADE = ("全年全州货物进出口总额8.46亿元，比上年增长12.7%。其中，出口额6.93亿元，增长15.2%；进口额1.53亿元，增长2.7%。"
+             "货物进出口顺差5.40亿元，比上年增加0.87亿元。")
+# 武汉市江岸区卫生健康局2023年度部门决算 (SYNTHETIC, eval/docs/synthetic)
+JIANGAN_TOTAL = ("武汉市江岸区卫生健康局2023年度收入、支出总计均为34199.01万元。与2022年度相比，收入、支出总计各减少2653.63万元，"
+                 "下降7.20%。主要原因：一是新冠病毒感染实施“乙类乙管”后，疫情防控相关的核酸检测、集中隔离等支出大幅减少；"
+                 "二是上年度一次性安排的社区卫生服务中心设备购置项目本年度未再安排。")
+
+
+def test_each_of_several_figures_asked_is_quoted():
+    """"第一、二、三产业增加值分别是多少" quotes the sentence whose ；-segments give all three; "总额、出口额和进口额
+    各是多少" is three parts."""
+    answer = _extractive("黔东南州2023年第一、二、三产业增加值分别是多少？", _passage(QDN_GDP))
+    assert all(x in answer for x in ("266.83亿元", "287.91亿元", "757.73亿元"))
+    assert len(parse_constraints("黔东南州2023年货物进出口总额、出口额和进口额各是多少？").parts) == 3
+    answer = _extractive("黔东南州2023年货物进出口总额、出口额和进口额各是多少？", _passage(QDN_TRADE))
+    assert all(x in answer for x in ("8.46亿元", "6.93亿元", "1.53亿元"))
+
+
+def test_a_why_question_quotes_every_cause_of_the_series():
+    card = DocumentCard(title="武汉市江岸区卫生健康局2023年度部门决算", place="江岸区", place_full="湖北省武汉市江岸区", year=2023,
+                        years=(2023,), kind="预算/决算", place_code="420102000000")
+    answer = _extractive("武汉市江岸区卫生健康局2023年度收入、支出总计比2022年度减少的原因是什么？", _passage(JIANGAN_TOTAL), card=card)
+    assert "核酸检测、集中隔离等支出大幅减少" in answer and "设备购置项目本年度未再安排" in answer

@@ -124,3 +124,26 @@ def test_corrupt_pdf_and_docx_are_refused(tmp_path: Path):
         path.write_bytes(b"this is not really a " + name.encode())
         with pytest.raises(IngestError):
             read_document(path)
+
+
+def test_a_docx_typed_without_styles_has_its_centred_opening_lines_as_title_and_cover(tmp_path: Path):
+    """Many offices centre the title, the issuing body and the date in Normal style: they are the title and
+    cover lines, not one run-on paragraph (凤阳县 bulletin of eval/docs/synthetic/set2, in miniature)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    from rag.card import build_card
+
+    document = docx.Document()
+    for line in ("凤阳县2022年国民经济和社会发展统计公报", "凤阳县统计局　国家统计局凤阳调查队", "（2023年4月20日）"):
+        document.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_paragraph("2022年，全县上下坚持稳中求进工作总基调，经济运行总体平稳。")
+    document.add_paragraph("一、综合")
+    document.add_paragraph("初步核算，全年全县地区生产总值292.6亿元，比上年增长4.3%。")
+    path = tmp_path / "bulletin.docx"
+    document.save(str(path))
+    doc = read_document(path)
+    assert doc.meta.title == "凤阳县2022年国民经济和社会发展统计公报"
+    assert "凤阳县统计局　国家统计局凤阳调查队".replace("　", " ") in " ".join(doc.meta.cover_lines).replace("　", " ")
+    assert not any("统计公报" in p.text for p in doc.paragraphs)
+    card = build_card(doc)
+    assert card.kind == "统计公报" and card.place == "凤阳县" and card.year == 2022 and card.present_year == 2023

@@ -238,7 +238,11 @@ def _docx_blocks(items: list) -> tuple[list[Block], SourceMeta]:
             continue
         text = item.text
         key = re.sub(r"\d+", "#", text.replace(" ", ""))
-        is_title = item.level == 0 or (title_key and key == title_key)
+        # a Word file typed without styles centres its title above the body ("凤阳县2022年…统计公报"), then
+        # the issuing body and date ("凤阳县统计局…", "（2023年4月20日）")
+        opening = (not title_key and not blocks and not current and item.level is None and item.centred
+                   and len(text) <= 60 and not text.endswith(_TERMINAL_END))
+        is_title = item.level == 0 or (title_key and key == title_key) or opening
         if is_title:
             flush()
             if not title_key:
