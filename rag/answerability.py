@@ -67,6 +67,7 @@ PLACES_WEIGHT = 0.5  # a run of place names, when the question asks 哪些国家
 SERIES_WEIGHT = 0.5  # a list question: a statement that is an item of a numbered or 一是/二是 series
 PERSON_WEIGHT = 0.5  # a person named after a title ("会长陈河才"), when the question asks 谁
 ASKING_WEIGHT = 0.5  # the words of the question's asking clause, when other clauses only frame it
+BRACKET_WEIGHT = 0.5  # the bracket that holds the asker's own quantity ("交了三年半" → 满三年不足四年的为九个月)
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 SITUATION_MIN = 0.1  # a story told in everyday words: the least share of it a source must still mention
 _INSTRUCTION = re.compile(
@@ -389,7 +390,9 @@ def _units(passage: Passage) -> Iterator[_Unit]:
     # a short lead that states no figure names what the passage is about ("…行政运行（项）。")
     lead = normalize(first.group()) if first and len(first.group()) <= 60 and not figure_kinds(_ENUMERATION.sub("", first.group())) else ""
     told = ""  # the sentence before: what a short one goes on about ("…报告个人财产及日常活动。报告期限不超过五年。")
+    listed = ""  # what a numbered list's items speak of: the sentence before it and its lead ("…的期限…。具体划分为：")
     for sentence in _FULL_SENTENCE.finditer(text):
+        previous = told
         before, told = (told if len(sentence.group().strip()) <= _SHORT_SENTENCE else ""), normalize(sentence.group())
         # a ；-segment is read on its own: in a report "；" separates items (another project's 总投资). In a
         # rule the first segment states who did what ("个人违反本条例…混合投放的，…责令立即改正"), and
@@ -412,6 +415,14 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                 quote += segments[n + 1].group().strip()
             clauses = [x for x in _COMMA.split(quote) if x]
             subject_of = actor if later else ""
+            opens = _OPENS_LIST.search(segment.group()) or segment.group().rstrip().endswith(("：", ":"))
+            if opens:
+                lead_in = segment.group()[: opens.start() + 1] if hasattr(opens, "start") else segment.group()
+                listed = (previous if n == 0 else "") + normalize(sentence.group()[: segment.start()] + lead_in)
+            elif not re.match(rf"\s*{ITEM_MARK}", segment.group()):
+                listed = ""
+            if listed:  # "（三）累计缴费时间满三年不足四年的为九个月" gives the 失业保险金 期限 its list names
+                subject_of = listed + subject_of
             yield _Unit(quote, context, tuple((cl, subject_of + _with_subject(clauses, i)) for i, cl in enumerate(clauses)),
                         sentence=heading + lead + normalize(sentence.group()))
 
@@ -470,6 +481,7 @@ def focus_terms(c: Constraints) -> tuple[Term, ...]:
     return tuple(before[-3:]) if before else tuple(after[:2])
 
 
+_CONDITION_LEAD = re.compile(r"[^，,。；;]{2,40}?的(?=[^，,。；;的]{0,6}\d|[^，,。；;的]{0,6}[一二三四五六七八九十两百千万])")
 _ENDS_ON_TIME = re.compile(r"(?:\d|[日月天内前后止])[，,]\s*$")  # "…于每年1月1日至6月30日，": no act of its own
 # "多长时间至少要审计一次", "多久做一次", "几年一次": how often, answered by a period ("每年至少进行一次")
 _ASKS_FREQUENCY = re.compile(r"(?:多久|多长时间|多少时间|隔多长|几年|几个月)[^，,。？?]{0,20}一次")
@@ -613,7 +625,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             for i, (clause, subject) in enumerate(unit.clauses):
                 # the question's own figure of the same kind ("单价100万元以上") is given, not an answer; the 2 of
                 # "两年期" does not hide the 2 of "不得超过二个月"
-                figures = [(n, k) for n, k in figure_kinds(clause) if (n, k) not in asked_kinds]
+                # "上一年度城镇居民人均可支配收入" names a year, it states no length of time
+                figures = [(n, k) for n, k in figure_kinds(_LAST_YEAR.sub("", clause)) if (n, k) not in asked_kinds]
                 frequency = periodic and bool(_PERIOD.search(clause))  # its period is the answer, its 一次 is asked
                 if figure and not figures and not frequency:
                     continue  # "多少" is answered by a clause that states a number the question does not
@@ -653,6 +666,10 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 # the condition is what precedes the stating clause ("…一年以上不满三年的，"); the clause's own
                 # "不得超过六个月" is the answer, not a bracket
                 bracket = fits(given, subject[: len(subject) - len(clause)]) if given and subject.endswith(clause) else None
+                if bracket is None and given:
+                    # "（三）累计缴费时间满三年不足四年的为九个月": the condition is the clause's own …的
+                    own_condition = _CONDITION_LEAD.match(clause)
+                    bracket = fits(given, own_condition.group()) if own_condition else None
                 if bracket is False:
                     continue  # "已满1年不满10年的，年休假5天" does not answer for 12 years of work
                 score = (share + own + 0.5 * _weighted_cover(focus, said, idf) + (0.1 if figures and figure else 0.0)
@@ -667,7 +684,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + (0.5 if lists and "、" in unit.quote else 0.0)
                          + (SERIES_WEIGHT if series else 0.0)  # an item of a numbered or 一是/二是 series
                          + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named
-                         + (0.5 if bracket else 0.0))  # the bracket for the asker's case beats a general cap
+                         + (BRACKET_WEIGHT if bracket else 0.0))  # the bracket for the asker's case beats a general cap
                 names = nearest is not None and term_covered(nearest.word, said) >= SYNONYM_SHARE
                 candidates.append((names, unit.table, Clause(marker, unit.quote, score, focus=clause)))
     naming = {clause.marker for names, _, clause in candidates if names}

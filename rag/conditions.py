@@ -26,7 +26,7 @@ _NUM = r"\d+(?:\.\d+)?"
 _BETWEEN = re.compile(rf"(?:已满|满|超过|达到)?({_NUM})({_UNIT})(?:以上|及以上)?(?:不满|未满|不足|以下|至|到|[-－～~]|(?<=以上))({_NUM})({_UNIT})?(?:以下)?")
 _BELOW = re.compile(rf"(?:不满|未满|不足|少于|低于|未达到)({_NUM})({_UNIT})")
 _ABOVE = re.compile(rf"(?:已满|满|超过|达到)({_NUM})({_UNIT})(?:以上|及以上)?|({_NUM})({_UNIT})(?:以上|及以上)")
-_GIVEN = re.compile(rf"(?<![\d.])({_NUM})({_UNIT})")
+_GIVEN = re.compile(rf"(?<![\d.])({_NUM})({_UNIT})(半)?")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,10 @@ def given_quantities(question: str) -> list[tuple[str, float]]:
     for m in _GIVEN.finditer(_text(question)):
         if m.group(2) == "年" and len(m.group(1)) == 4 and 1900 <= float(m.group(1)) <= 2100:
             continue
-        out.append(_value(m.group(1), m.group(2)))
+        family, value = _value(m.group(1), m.group(2))
+        if m.group(3):  # "三年半": half a unit more
+            value += _value("0.5", m.group(2))[1]
+        out.append((family, value))
     return out
 
 

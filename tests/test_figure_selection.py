@@ -646,3 +646,28 @@ def test_a_why_question_quotes_every_cause_of_the_series():
                         years=(2023,), kind="预算/决算", place_code="420102000000")
     answer = _extractive("武汉市江岸区卫生健康局2023年度收入、支出总计比2022年度减少的原因是什么？", _passage(JIANGAN_TOTAL), card=card)
     assert "核酸检测、集中隔离等支出大幅减少" in answer and "设备购置项目本年度未再安排" in answer
+
+
+# laws corpus: 重庆市失业保险条例(2011) 第二十四条 and its neighbour 第二十二条-like deadline; 人身损害赔偿解释(2020) 第十五条
+CQ_TERMS = ("第二十四条 失业人员领取失业保险金的期限，根据其失业前所在单位和本人累计缴纳失业保险费的时间确定。具体划分为:\n"
+            "（一）累计缴费时间满一年不足两年的为三个月；\n（二）累计缴费时间满两年不足三年的为六个月；\n"
+            "（三）累计缴费时间满三年不足四年的为九个月；\n（四）累计缴费时间满四年不足五年的为十二个月；")
+CQ_DEADLINE = ("失业人员自原单位签发有关证件之日起六十日内，到户口所在区县（自治县）失业保险经办机构办理失业登记和"
+               "申领失业保险金手续。")
+DEATH = ("第十五条 死亡赔偿金按照受诉法院所在地上一年度城镇居民人均可支配收入或者农村居民人均纯收入标准，按二十年计算。"
+         "但六十周岁以上的，年龄每增加一岁减少一年；七十五周岁以上的，按五年计算。")
+
+
+def test_a_numbered_item_speaks_of_what_its_list_lead_names_and_its_own_condition_is_a_bracket():
+    """"交了三年半…最多能领多长时间": the item whose own condition (满三年不足四年的) holds 42 months, read with
+    the 失业保险金 期限 its list names, not the deadline to register that names every word of the question."""
+    answer = _answer("我在重庆上班，单位一共给我交了三年半的失业保险，现在失业了，最多能领多长时间的失业保险金？",
+                     _passage(CQ_TERMS), _passage(CQ_DEADLINE),
+                     idf={"上班": 4.86, "单位": 0.56, "失业": 2.86, "保险": 1.69, "保险金": 5.44})
+    assert "九个月" in answer
+
+
+def test_last_years_income_standard_is_no_length_of_time():
+    """"按几年计算" for 75 and over: 按五年计算; "上一年度…收入标准" states no number of years."""
+    article = _passage(DEATH, section=("最高人民法院关于审理人身损害赔偿案件适用法律若干问题的解释",))
+    assert "五年" in _answer("人身损害赔偿案件中，七十五周岁以上的受害人死亡的，死亡赔偿金按几年计算？", article)
