@@ -438,8 +438,10 @@ def articles_by_doc(passages: list[Passage]) -> dict[str, dict[str, str]]:
 
 
 def _unit_fits(c: Constraints, header: str) -> bool:
-    """A table cell's bare number: a rate only under a header that says so ("占比（%）", "增长率")."""
-    return "percent" not in c.expects or bool(re.search(r"%|率|比重|占比|比例|增长|增幅", header))
+    """A table cell's bare number: a rate only under a header that says so ("占比（%）", "增长率"), and a
+    number under such a header is no amount ("比上年增长（%）：7.6" does not say how many 亿元)."""
+    rate = bool(re.search(r"%|率|比重|占比|比例|增长|增幅", header))
+    return rate if "percent" in c.expects else not (rate and c.expects)
 
 
 _INTERROGATIVE = re.compile(r"多少|(?<![好十])几[个家项人次所处天年月条件名位十百千万亿]?|哪|什么|谁|何|怎么|怎样|如何|多大|多高|多长|多久|多远|是否")
