@@ -416,12 +416,15 @@ def _units(passage: Passage) -> Iterator[_Unit]:
             clauses = [x for x in _COMMA.split(quote) if x]
             subject_of = actor if later else ""
             opens = _OPENS_LIST.search(segment.group()) or segment.group().rstrip().endswith(("：", ":"))
+            item = re.match(rf"\s*{ITEM_MARK}", segment.group())
             if opens:
                 lead_in = segment.group()[: opens.start() + 1] if hasattr(opens, "start") else segment.group()
-                listed = (previous if n == 0 else "") + normalize(sentence.group()[: segment.start()] + lead_in)
-            elif not re.match(rf"\s*{ITEM_MARK}", segment.group()):
+                own_article = bool(_ARTICLE.match(sentence.group()))  # the sentence before is another article's
+                listed = ("" if own_article or n else previous) + normalize(sentence.group()[: segment.start()] + lead_in)
+            elif not item:
                 listed = ""
-            if listed:  # "（三）累计缴费时间满三年不足四年的为九个月" gives the 失业保险金 期限 its list names
+            if listed and item and not opens and figure_kinds(quote):
+                # "（三）累计缴费时间满三年不足四年的为九个月" gives the 失业保险金 期限 its list names
                 subject_of = listed + subject_of
             yield _Unit(quote, context, tuple((cl, subject_of + _with_subject(clauses, i)) for i, cl in enumerate(clauses)),
                         sentence=heading + lead + normalize(sentence.group()))
@@ -758,14 +761,22 @@ _TOPIC_CHARS = 8  # a short clause without a figure ("结婚年龄，") is the t
 _ARTICLE = re.compile(r"^\s*第[零〇一二三四五六七八九十百千\d]+条\s*")  # "第一千零四十七条 结婚年龄，": the topic is 结婚年龄
 
 
+def _takes_up(before: str, clause: str) -> bool:
+    """The clause opens with the noun the clause before ends on: "如实记录清洗维护信息，信息保存期限不少于两年"."""
+    head = re.match(r"\s*([\u4e00-\u9fff]{2,4}?)(?=[\u4e00-\u9fff])", clause)
+    end = before.rstrip("，,；; ")
+    return bool(head) and any(end.endswith(clause.lstrip()[:n]) for n in (2, 3, 4) if len(clause.lstrip()) > n)
+
+
 def _with_subject(clauses: list[str], i: int) -> str:
     """A clause speaks of the clauses before it that state no figure ("结婚年龄，男不得早于二十二周岁"),
     of the condition that opens its sentence ("因特殊原因需要延长工作时间的，…，但是每月不得超过三十六小时"),
-    and a clause that is only a predicate ("…住房保障支出445.69万元，占15.16%") of the clause before it."""
+    and a clause that is only a predicate ("…住房保障支出445.69万元，占15.16%") of the clause before it, or that
+    takes up the noun it ends on ("如实记录清洗维护信息，信息保存期限不少于两年")."""
     start = i
     while start > 0 and not figure_kinds(clauses[start - 1]) and len(_ARTICLE.sub("", clauses[start - 1]).strip("，, ")) <= _TOPIC_CHARS:
         start -= 1
-    if start == i and i > 0 and _PREDICATE_ONLY.match(clauses[i]):
+    if start == i and i > 0 and (_PREDICATE_ONLY.match(clauses[i]) or _takes_up(clauses[i - 1], clauses[i])):
         start = i - 1
     condition = next((j for j in range(start - 1, -1, -1) if clauses[j].rstrip().endswith(("的，", "的,"))), None)
     lead = clauses[condition] if condition is not None else ""

@@ -671,3 +671,14 @@ def test_last_years_income_standard_is_no_length_of_time():
     """"按几年计算" for 75 and over: 按五年计算; "上一年度…收入标准" states no number of years."""
     article = _passage(DEATH, section=("最高人民法院关于审理人身损害赔偿案件适用法律若干问题的解释",))
     assert "五年" in _answer("人身损害赔偿案件中，七十五周岁以上的受害人死亡的，死亡赔偿金按几年计算？", article)
+
+
+# laws corpus: 嘉兴市餐饮业油烟管理办法(2020-04-10), one paragraph
+KITCHEN = "餐饮业经营者应当及时清洗维护油烟净化设施、烟道，保持正常使用，如实记录清洗维护信息，信息保存期限不少于两年。"
+
+
+def test_a_clause_taking_up_the_noun_the_clause_before_ends_on_speaks_of_it():
+    """"…记录清洗维护信息，信息保存期限不少于两年": the 两年 is how long the cleaning records are kept."""
+    question = "我在嘉兴开了家炒菜馆，油烟净化器和烟道的清洗保养记录要留多久？"
+    assert "两年" in _answer(question, _passage(KITCHEN), idf={"炒菜": 7.05, "油烟": 6.29, "净化器": 11.57, "烟道": 6.21,
+                                                            "清洗": 3.69, "保养": 3.6, "记录": 1.73})
