@@ -856,7 +856,7 @@ def answer_states_kind(c: Constraints, text: str) -> bool:
     return any(kind_matches(c.expects, kind) for n, kind in figure_kinds(text) if n not in asked)
 
 
-_FILLER = re.compile(r"\[\d+\]|[的是了在为有和与及其中等。，、；：！？“”（）()《》\s]")
+_FILLER = re.compile(r"\[\d+\]|我们|[的是了在为有和与及其中等。，、；：！？“”（）()《》\s]")
 
 
 def restates_question(question: str, answer: str) -> bool:
@@ -870,6 +870,16 @@ def restates_question(question: str, answer: str) -> bool:
 
 # "一是政策解读质量仍需提升，…；二是政务公开队伍建设还需进一步加强，…": a report's list, item by item
 _ORDINAL_SERIES = re.compile(r"一是[^。；;]*(?:[；;]\s*[二三四五六七八九十]是[^。；;]*)+")
+
+
+def _sentence_after(quote: str, passage: str) -> str:
+    """The sentence of the passage that follows the quoted one ("" when it ends the passage)."""
+    sentences = [m.group().strip() for m in _FULL_SENTENCE.finditer(passage) if m.group().strip()]
+    body = quote.strip().rstrip("。；;")
+    for i, sentence in enumerate(sentences[:-1]):
+        if body and body in sentence:
+            return sentences[i + 1]
+    return ""
 
 
 def _ordinal_series(quote: str, passage: str) -> str:
@@ -936,7 +946,11 @@ def extractive_answer(checked: Gate) -> str:
             if asks_list(pc):
                 clause = list_clause(clause, checked.pool[clause.marker - 1].text)
             elif asks_reason(pc):  # "主要原因：一是…；二是…": every cause, not the first
-                clause = replace(clause, text=_ordinal_series(clause.text, checked.pool[clause.marker - 1].text))
+                passage = checked.pool[clause.marker - 1].text
+                clause = replace(clause, text=_ordinal_series(clause.text, passage))
+                if restates_question(pc.question, clause.text):
+                    # "为什么说长清有科研人才优势": "我们有科研人才优势。" is the claim; the sentence after it says why
+                    clause = replace(clause, text=_sentence_after(clause.text, passage) or clause.text)
             elif not c.parts and _ASKS_EACH.search(pc.question):
                 # "第一、二、三产业增加值分别是多少": the sentence whose ；-segments give each of them
                 clause = replace(clause, text=_with_siblings(clause.text, checked.pool[clause.marker - 1].text, pc))

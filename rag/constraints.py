@@ -374,7 +374,8 @@ def kind_matches(expected: frozenset[str], kind: str) -> bool:
     kinds = {kind, _SAME_UNIT.get(kind, kind)} if kind else set()
     if kind in _THING_COUNTERS and expected & _THING_COUNTERS:
         return True
-    return any(k.startswith(e) or e.startswith(k) for e in expected for k in kinds)
+    # 人 and 人次 are different measures: "多少人有社保卡" is not answered by "访问量超过14.88亿人次"
+    return any((k.startswith(e) or e.startswith(k)) and {k, e} != {"人", "人次"} for e in expected for k in kinds)
 
 
 # --- checks against passages -----------------------------------------------------------------------

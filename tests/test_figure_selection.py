@@ -682,3 +682,27 @@ def test_a_clause_taking_up_the_noun_the_clause_before_ends_on_speaks_of_it():
     question = "我在嘉兴开了家炒菜馆，油烟净化器和烟道的清洗保养记录要留多久？"
     assert "两年" in _answer(question, _passage(KITCHEN), idf={"炒菜": 7.05, "油烟": 6.29, "净化器": 11.57, "烟道": 6.21,
                                                             "清洗": 3.69, "保养": 3.6, "记录": 1.73})
+
+
+# 长清区2024年政府工作报告 (demo), as indexed: a claim and the sentence that bears it out
+CHANGQING_TALENT = ("我们有科研人才优势。长清大学城聚集了13所高校近20万师生，国家及省部级科研实验机构200多个，"
+                    "副教授以上高级人才5000余名，这是其他任何地方都无法比拟的先天优势。")
+# 2023年度人力资源和社会保障事业发展统计公报 (shared/corpus/real): visits and card holders
+MOHRSS_CARDS = ("国家社保公共服务平台全年访问量超过14.88亿人次。年末全国社会保障卡持卡人数达13.79亿人，覆盖97.7%人口。")
+
+
+def test_why_it_is_said_is_answered_by_the_sentence_after_the_claim():
+    """"为什么说长清有科研人才优势": "我们有科研人才优势。" only repeats the claim; the next sentence says why."""
+    answer = _extractive("长清区政府工作报告为什么说长清有科研人才优势？", _passage(CHANGQING_TALENT))
+    assert "13所高校近20万师生" in answer
+
+
+def test_people_are_not_visits_and_a_hedge_names_nothing():
+    """"多少人" is not answered by 亿人次; "差不多覆盖了多少比例" asks the 覆盖 share, 差不多 is no word of it."""
+    from rag.constraints import kind_matches
+
+    asked = expected_kinds("到2023年底，全国有多少人手里有社保卡？")
+    assert not kind_matches(asked, "人次") and kind_matches(asked, "人")
+    answer = _answer("到2023年底，全国社会保障卡持卡人数有多少人？", _passage(MOHRSS_CARDS))
+    assert "13.79亿人" in answer and "人次" not in answer
+    assert "差不多" not in {t.word for t in parse_constraints("差不多覆盖了多少比例的人？").terms}
