@@ -642,6 +642,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     continue
                 if change and not _CHANGE.search(subject):
                     continue  # a growth rate was asked: "占比达81%" is not one
+                if change and head is not None and not _CHANGE.search(head.word) and term_covered(
+                        head.word, (unit.sentence or unit.context) + normalize(cited)) < SYNONYM_SHARE:
+                    continue  # "固定资产投资增长多少": "…债券资金9.22亿元，同比增长63.5%" is the 债券资金's growth
                 if per_unit and not _PER_UNIT_SAID.search(subject):
                     continue  # a per-person/per-month figure was asked: "代缴…181亿元" is a total
                 said = normalize(subject)
