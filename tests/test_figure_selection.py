@@ -706,3 +706,16 @@ def test_people_are_not_visits_and_a_hedge_names_nothing():
     answer = _answer("到2023年底，全国社会保障卡持卡人数有多少人？", _passage(MOHRSS_CARDS))
     assert "13.79亿人" in answer and "人次" not in answer
     assert "差不多" not in {t.word for t in parse_constraints("差不多覆盖了多少比例的人？").terms}
+
+
+CHANGQING_BONDS = ("谋划新增国债项目27个，总投资49.2亿元，储备政府专项债项目31个，总投资309.6亿元，其中8个项目已获债券资金"
+                   "9.22亿元，同比增长63.5%。")
+CHANGQING_REVENUE = "完成一般公共预算收入30.24亿元、增长29.2%，规模以上工业增加值增长12.2%。"
+
+
+def test_a_growth_rate_belongs_to_what_its_sentence_names():
+    """"固定资产投资增长了多少": the 63.5% is the growth of 债券资金 in a sentence that never names 固定资产; the
+    report gives no investment growth, so nothing answers."""
+    idf = {"固定资产": 1.97, "投资": 0.76, "增长": 0.76}
+    assert not _answer("2023年长清区固定资产投资增长了多少？", _passage(CHANGQING_BONDS), idf=idf)
+    assert "29.2%" in _answer("2023年长清区一般公共预算收入增长了多少？", _passage(CHANGQING_REVENUE))
