@@ -51,7 +51,7 @@ def states_reason(text: str) -> bool:
 # "…增加2.55万元。主要原因是…", "决算数小于预算数的主要原因：…", "这是由于…": a sentence that opens with its
 # cause speaks of the sentence before
 _CAUSE_OPENS = re.compile(r"\s*[^，,。；;]{0,12}?(?:主要|其)?原因(?:主要)?(?:是|为|在于|[:：])|\s*(?:这|此)(?:主要)?(?:是|系)(?:由于|因为)"
-                          r"|\s*主要(?:是由于|是因为|由于|因为)|\s*(?:由于|因为)")
+                          r"|\s*主要(?:是由于|是因为|由于|因为|是(?=[^，,。]{2,}))|\s*(?:由于|因为)")
 
 
 def opens_with_cause(text: str) -> bool:

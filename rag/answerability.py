@@ -786,17 +786,24 @@ def _with_subject(clauses: list[str], i: int) -> str:
     return lead + "".join(clauses[start : i + 1])
 
 
+# a part that opens with a predicate has no subject of its own: "比上年增长多少", "完成预算的百分之多少", "分别增长多少"
+_ELLIPTICAL = re.compile(r"\s*(?:其中)?(?:比|较|完成|占|各|分别|增长|增加|增幅|增速|下降|减少|降低|同比|增减|又)")
+
+
 def part_constraints(c: Constraints) -> list[Constraints]:
     """The constraints of each part; a part that names no quantity of its own ("今年目标是多少？")
     asks about the quantity of the part before it, under its own year."""
     parts: list[Constraints] = []
     for text in c.parts:
         pc = parse_constraints(text)
-        if parts and not pc.terms:
+        if parts and (not pc.terms or _ELLIPTICAL.match(normalize(text))):
+            # "…是多少？比上年增长多少？", "…完成预算的百分之多少？": the part goes on about the quantity before it
             prev = parts[-1]
-            pc = replace(pc, terms=prev.terms, expects=pc.expects or prev.expects,
+            terms = prev.terms + tuple(t for t in pc.terms if t.word not in {p.word for p in prev.terms})
+            pc = replace(pc, terms=terms, expects=pc.expects or prev.expects,
                          admin=pc.admin or prev.admin, places=pc.places or prev.places,
-                         admin_written=pc.admin_written if pc.admin else prev.admin_written)
+                         admin_written=pc.admin_written if pc.admin else prev.admin_written,
+                         orgs=pc.orgs or prev.orgs)
         if not pc.has_time and not parts and c.has_time:
             pc = replace(pc, years=c.years, relative=c.relative, own_relative=c.own_relative)
         parts.append(replace(pc, whole=c.question))
@@ -954,7 +961,7 @@ def extractive_answer(checked: Gate) -> str:
                 if restates_question(pc.question, clause.text):
                     # "为什么说长清有科研人才优势": "我们有科研人才优势。" is the claim; the sentence after it says why
                     clause = replace(clause, text=_sentence_after(clause.text, passage) or clause.text)
-            elif not c.parts and _ASKS_EACH.search(pc.question):
+            elif _ASKS_EACH.search(pc.question):
                 # "第一、二、三产业增加值分别是多少": the sentence whose ；-segments give each of them
                 clause = replace(clause, text=_with_siblings(clause.text, checked.pool[clause.marker - 1].text, pc))
             sentence = clause_sentence(clause)

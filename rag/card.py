@@ -25,7 +25,8 @@ from rag.schema import Document
 jieba.setLogLevel(logging.WARNING)
 
 NATIONAL = "全国"
-CARD_VERSION = 8  # 8: a masthead (…文件) is no title, a centred unstyled DOCX opening is; 7: a date line covers no year
+CARD_VERSION = 9  # 9: a body named after its place in the title is the issuer; 8: a masthead (…文件) is no title,
+# a centred unstyled DOCX opening is; 7: a date line covers no year
 
 LAW_KIND = "法律法规"  # laws and regulations: local rules (rag.index_store) and versions in force (rag.retrieval)
 # Kinds by what their titles say, most specific first.
@@ -233,7 +234,16 @@ def _issuer(ev: _Evidence, place_full: str, kind: str) -> str:
                 run = []
             else:
                 run = []
+    for text in (ev.title, *ev.front) if kind != LAW_KIND else ():
+        # jieba cuts a body's name into pieces (交通运输/厅, 卫生/健康/局): places, then a body, at the start
+        match = _PLACE_THEN_BODY.match(_clean(text))
+        if match:
+            return match.group(1)
     return ""
+
+
+_PLACE_THEN_BODY = re.compile(r"(?:关于)?((?:[\u4e00-\u9fff]{2,8}?(?:省|自治区|市|自治州|州|地区|盟|区|县|旗))+"
+                              r"[\u4e00-\u9fff]{2,10}?(?:局|厅|委员会|办公室|管委会))")
 
 
 # --- years --------------------------------------------------------------------------------------

@@ -140,11 +140,18 @@ def places_named(text: str) -> list[Place]:
     return [place for _, place in gazetteer().find(normalize(text), tokenizer=_TOKENIZER, known=_KNOWN or None)]
 
 
+_SCOPE_IN_TEXT = re.compile(r"(?:全|本|我)(?:省|市|州|区|县|旗)")
+
+
 def speaks_of_another_place(text: str, c: Constraints, card: DocumentCard | None) -> bool:
     """The text names a place that is neither asked nor the document's own (nor a parent of either): a
-    prefecture bulletin's "凯里市地区生产总值突破300亿元" is one county's figure, not the prefecture's."""
+    prefecture bulletin's "凯里市地区生产总值突破300亿元" is one county's figure, not the prefecture's. And a
+    "全市…" of a city's report speaks of the city, not of the province asked ("浙江省全省…是多少")."""
     g = gazetteer()
     home = g.by_code.get(card.place_code) if card is not None and card.place_code else None
+    if home is not None and c.admin and _SCOPE_IN_TEXT.search(normalize(text)) and not any(
+            a.code == home.code or g.is_within(a, home) for a in c.admin):
+        return True
     own = [*c.admin, *([home] if home is not None else [])]
     for place in places_named(text):
         if not any(place.code == p.code or g.is_within(p, place) for p in own):
@@ -214,7 +221,7 @@ def parse_constraints(question: str) -> Constraints:
             continue
         if len(word) < 2 or word in STOPWORDS or word in QUESTION_SCAFFOLD or not re.search(r"[\u4e00-\u9fffA-Za-z]", word):
             continue
-        if re.fullmatch(r"百分之(?:几|多少)|多少钱|几成|[干做]什么|为什么|怎么样|怎么办", word) or (
+        if re.fullmatch(r"百分之(?:几|多少)?|多少钱|几成|[干做]什么|为什么|怎么样|怎么办", word) or (
                 re.fullmatch(r"合计|总计|共计|一共|总共|累计", word) and re.match(r"(?:是|为|有|约)?(?:多少|几)", text[text.find(word) + len(word):])):
 
             continue  # the interrogative itself ("增长了百分之几"), not a word of the quantity
@@ -319,7 +326,7 @@ _RATIO_ASK = re.compile(r"比率|倍率|之比|比值")
 _TIMES_ASK = re.compile(r"(?:几|多少)倍")
 
 
-_FIGURE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:余|多|来)?\s*(%|个百分点|倍|成|[万亿千百]*(?:元|美元)|[万亿千百]*[\u4e00-\u9fff]{0,2})")
+_FIGURE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:余|多|来)?\s*(%|‰|个百分点|倍|成|[万亿千百]*(?:元|美元)|[万亿千百]*[\u4e00-\u9fff]{0,2})")
 
 
 _FRACTION = re.compile(r"(?<![\d/.])\d{1,3}/\d{1,3}(?![\d/])")
@@ -336,7 +343,7 @@ def figure_kinds(text: str) -> list[tuple[str, str]]:
     text = _PHONE.sub("", text)
     for m in _FIGURE.finditer(text):
         number, unit = m.groups()
-        if unit in ("%", "个百分点", "倍", "成"):
+        if unit in ("%", "‰", "个百分点", "倍", "成"):
             kind = "percent"
         elif unit.endswith("元") or unit.endswith(("万元", "亿元")):
             kind = "money"

@@ -45,7 +45,7 @@ def normalize_for_match(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
-_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:%|[万亿](?![分]))?")
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:%|‰|[万亿](?![分]))?")
 
 
 def extract_numbers(text: str) -> list[str]:

@@ -72,7 +72,7 @@ QUESTION_SCAFFOLD = frozenset(
     "主要 一共 共计 总共 具体 方面 哪一天 哪一年 时候 什么时候 多长 多长时间 多少时间 多大 多高 多久 多远 多重 数量 数字 规模 比例 "
     "要求 措施 工作 举措 成效 成绩 问题 "
     # "现在/目前": when the question is asked, not what it is about; "无法/大概/差不多" qualify, they name nothing
-    "现在 目前 当前 如今 眼下 现今 无法 大概 大约 差不多 大致 左右 约莫 估计".split()
+    "现在 目前 当前 如今 眼下 现今 无法 大概 大约 差不多 大致 左右 约莫 估计 百分之".split()
 )
 
 
