@@ -378,3 +378,17 @@ def test_a_masthead_is_not_the_title_and_a_dated_report_is_read_in_its_year():
     budget = DocumentCard(title="关于绍兴市2023年预算执行情况和2024年预算草案的报告", place="绍兴市", year=2023,
                           years=(2023, 2024), kind="预算/决算", date="2024-01-23")
     assert budget.present_year == 2024
+
+
+def test_the_body_a_title_opens_with_is_the_issuer_however_jieba_cuts_it():
+    """"湖南省交通运输厅2023年政府信息公开工作年度报告": 交通运输/厅 is one body; a question about the 财政厅 of
+    the same province is another body's."""
+    origin = Origin("report.html", ("一、总体情况",), 1)
+    doc = Document(name="report.html", content_hash="h",
+                   paragraphs=(Paragraph("全年新收政府信息公开申请474件，上年结转10件，办结470件。", origin),),
+                   meta=SourceMeta(title="湖南省交通运输厅2023年政府信息公开工作年度报告"))
+    card = build_card(doc)
+    assert card.issuer == "湖南省交通运输厅" and card.kind == "年度报告"
+    chunk = Chunk("c", doc.paragraphs[0].text, origin)
+    assert check_passage(parse_constraints("湖南省交通运输厅2023年新收政府信息公开申请多少件？"), chunk, card).ok
+    assert not check_passage(parse_constraints("湖南省财政厅2023年新收政府信息公开申请多少件？"), chunk, card).ok

@@ -719,3 +719,40 @@ def test_a_growth_rate_belongs_to_what_its_sentence_names():
     idf = {"固定资产": 1.97, "投资": 0.76, "增长": 0.76}
     assert not _answer("2023年长清区固定资产投资增长了多少？", _passage(CHANGQING_BONDS), idf=idf)
     assert "29.2%" in _answer("2023年长清区一般公共预算收入增长了多少？", _passage(CHANGQING_REVENUE))
+
+
+# 关于绍兴市2023年预算执行情况和2024年预算草案的报告 (SYNTHETIC, eval/docs/synthetic/set2)
+SHAOXING_CARD = DocumentCard(title="关于绍兴市2023年预算执行情况和2024年预算草案的报告", place="绍兴市", place_full="浙江省绍兴市",
+                             year=2023, years=(2023, 2024), kind="预算/决算", date="2024-01-23", place_code="330600000000")
+SHAOXING_REVENUE = "市级一般公共预算收入128.65亿元，完成预算的101.5%，增长6.8%。"
+SHAOXING_TOTAL = "全市一般公共预算收入612.85亿元，完成预算的102.3%，增长7.6%。"
+SHAOXING_COMMUNITY = ("城乡社区支出24.02亿元，下降2.5%。主要是严控一般性基础设施投入，城中村改造等项目更多通过专项债券和市场化方式"
+                      "筹资。")
+
+
+def test_a_part_that_opens_with_a_predicate_goes_on_about_the_quantity_before_it():
+    """"…是多少？比上年增长多少？" and "…完成预算的百分之多少？": the second part's subject is the first part's."""
+    answer = _extractive("绍兴市2023年市级一般公共预算收入是多少？比上年增长多少？", _passage(SHAOXING_REVENUE),
+                         card=SHAOXING_CARD)
+    assert "128.65亿元" in answer and "6.8%" in answer
+    answer = _extractive("绍兴市去年全市一般公共预算收入是多少？完成预算的百分之多少？", _passage(SHAOXING_TOTAL),
+                         card=SHAOXING_CARD)
+    assert "612.85亿元" in answer and "102.3%" in answer
+
+
+def test_mainly_opens_the_cause_of_the_change_before_it():
+    answer = _extractive("绍兴市2024年市级城乡社区支出为什么比上年减少？", _passage(SHAOXING_COMMUNITY), card=SHAOXING_CARD)
+    assert "严控一般性基础设施投入" in answer
+
+
+def test_a_citys_whole_city_figure_does_not_answer_for_its_province():
+    """"浙江省2023年全省一般公共预算收入": the 绍兴 report's 全市 figure is the city's."""
+    c = parse_constraints("浙江省2023年全省一般公共预算收入是多少？")
+    assert best_clause(c, [_passage(SHAOXING_TOTAL)], {}, home_of=lambda doc: SHAOXING_CARD) is None
+    assert best_clause(parse_constraints("绍兴市2023年全市一般公共预算收入是多少？"), [_passage(SHAOXING_TOTAL)], {},
+                       home_of=lambda doc: SHAOXING_CARD) is not None
+
+
+def test_a_rate_per_mille_is_a_rate():
+    assert expected_kinds("凤阳县2022年人口自然增长率是多少？") == {"percent"}
+    assert "-1.52‰" in _answer("凤阳县2022年人口自然增长率是多少？", _passage("全县人口出生率5.86‰，人口自然增长率-1.52‰。"))
