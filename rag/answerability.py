@@ -376,7 +376,10 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                 subject = "".join(names) + header + value
                 unit = _DECLARED_UNIT.search(header) or _DECLARED_UNIT.search(caption)
                 shown = caption
-                if unit:  # "（单位：万元）": the cell's 84.65 is an amount of money, not a count of people
+                if "%" in header or "％" in header:  # "比上年增长%：6.8" under "（单位：万元、%）" is a rate
+                    cell = f"{cell}%"
+                    shown = _UNIT_NOTE.sub("", caption) if _DECLARED_UNIT.search(caption) else caption
+                elif unit:  # "（单位：万元）": the cell's 84.65 is an amount of money, not a count of people
                     cell = f"{cell}{unit.group(1)}"
                     # and the quote reads "…决算表，科目名称：工会经费，决算数：24.42万元"
                     shown = _UNIT_NOTE.sub("", caption) if _DECLARED_UNIT.search(caption) else caption

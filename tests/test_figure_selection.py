@@ -614,7 +614,7 @@ def test_a_unit_column_gives_the_rows_amounts_their_unit_but_not_their_rates():
     clause = best_clause(parse_constraints("黔东南州2023年稻谷产量是多少万吨？"), [_passage(QDN_RICE, "table")], {})
     assert clause is not None and "52.18万吨" in clause_sentence(clause)
     growth = best_clause(parse_constraints("黔东南州2023年稻谷产量比上年增长多少？"), [_passage(QDN_RICE, "table")], {})
-    assert growth is not None and growth.focus.endswith("1.2") and "万吨" not in growth.focus
+    assert growth is not None and growth.focus.endswith("1.2%") and "万吨" not in growth.focus
 
 
 def _extractive(question: str, *passages: Passage, card: DocumentCard = QDN_CARD) -> str:

@@ -13,9 +13,9 @@ def test_an_off_topic_question_covers_nothing_and_the_asked_one_is_covered(demo_
     assert question_coverage(asked, [], index) == 0.0
 
 
-def test_general_words_and_words_near_in_meaning_do_not_make_a_stated_answer_irrelevant(demo_service):
-    """每月, 级别 name no particular topic: a passage that states the asked figure in the library's words
-    (月人均水平, 正处级) is relevant; the gate's stand-ins (rag.paraphrase) count as found."""
+def test_general_words_do_not_make_a_stated_answer_irrelevant(demo_service):
+    """每月, 每人 name no particular topic: a passage that states the asked figure in the library's words
+    (月人均水平) is relevant, while jieba's mis-cut pieces of a question (据人/社部) weigh nothing."""
     from rag.schema import Chunk, Origin, Passage
 
     index = demo_service.retriever().index
@@ -25,6 +25,5 @@ def test_general_words_and_words_near_in_meaning_do_not_make_a_stated_answer_irr
 
     pay = passage("全年向失业人员发放失业保险金729亿元，同比增加136亿元。失业保险金月人均水平1814元。")
     assert question_coverage("2023年失业保险金每人每月平均能领多少？", [pay], index) >= MIN_COVERAGE
-    rank = passage("第二条上海市普陀区财政局是主管全区财政工作的区政府工作部门，为正处级。")
-    question = "普陀区财政局是什么级别的单位？"
-    assert question_coverage(question, [rank], index, (("级别", ("正处级",)),)) > question_coverage(question, [rank], index)
+    employed = passage("年末全国就业人员74041万人，其中城镇就业人员47032万人。")
+    assert question_coverage("据人社部统计公报，2023年末全国就业人员有多少？", [employed], index) >= MIN_COVERAGE
