@@ -148,7 +148,8 @@ class Answerer:
         base = dict(question=question, standalone_question=standalone, passages=passages, timings_ms=timings)
         index = retriever.index
         checked = gate(standalone, passages, index, self.service.word_vectors(), self.settings.paraphrase_similarity)
-        coverage = question_coverage(standalone, checked.pool, index) if checked.pool else 0.0
+        coverage = (question_coverage(standalone, checked.pool, index, checked.constraints.stand_ins)
+                    if checked.pool else 0.0)
         if checked.refusal or coverage < MIN_COVERAGE:
             timings["total"] = _ms(started)
             notice = checked.refusal or checked.set_aside or "检索到的段落与问题不相关"
