@@ -376,12 +376,11 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                 subject = "".join(names) + header + value
                 unit = _DECLARED_UNIT.search(header) or _DECLARED_UNIT.search(caption)
                 shown = caption
-                if "%" in header or "％" in header:  # "比上年增长%：6.8" under "（单位：万元、%）" is a rate
-                    cell = f"{cell}%"
-                    shown = _UNIT_NOTE.sub("", caption) if _DECLARED_UNIT.search(caption) else caption
-                elif unit:  # "（单位：万元）": the cell's 84.65 is an amount of money, not a count of people
-                    cell = f"{cell}{unit.group(1)}"
-                    # and the quote reads "…决算表，科目名称：工会经费，决算数：24.42万元"
+                rate = "%" in header or "％" in header  # "比上年增长%：6.8" under "（单位：万元、%）" is a rate
+                if rate or unit:
+                    # "（单位：万元）": the cell's 84.65 is an amount of money, not a count of people, and the
+                    # quote reads "…决算表，科目名称：工会经费，决算数：24.42万元"
+                    cell = f"{cell}%" if rate else f"{cell}{unit.group(1)}"
                     shown = _UNIT_NOTE.sub("", caption) if _DECLARED_UNIT.search(caption) else caption
                 elif row_unit and not _RATE_HEADER.search(header):  # "单位：万吨 | 绝对数：52.18" → 52.18万吨
                     cell = f"{cell}{row_unit}"
@@ -418,10 +417,11 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                 quote += segments[n + 1].group().strip()
             clauses = [x for x in _COMMA.split(quote) if x]
             subject_of = actor if later else ""
-            opens = _OPENS_LIST.search(segment.group()) or segment.group().rstrip().endswith(("：", ":"))
+            list_mark = _OPENS_LIST.search(segment.group())
+            opens = bool(list_mark) or segment.group().rstrip().endswith(("：", ":"))
             item = re.match(rf"\s*{ITEM_MARK}", segment.group())
             if opens:
-                lead_in = segment.group()[: opens.start() + 1] if hasattr(opens, "start") else segment.group()
+                lead_in = segment.group()[: list_mark.start() + 1] if list_mark else segment.group()
                 own_article = bool(_ARTICLE.match(sentence.group()))  # the sentence before is another article's
                 listed = ("" if own_article or n else previous) + normalize(sentence.group()[: segment.start()] + lead_in)
             elif not item:

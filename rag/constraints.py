@@ -132,12 +132,14 @@ def set_known_places(codes: set[str]) -> None:
         _KNOWN.clear()
         _KNOWN.update(codes)
         parse_constraints.cache_clear()
+        places_named.cache_clear()
 
 
-def places_named(text: str) -> list[Place]:
+@lru_cache(maxsize=4096)  # asked for every figure clause of every candidate passage
+def places_named(text: str) -> tuple[Place, ...]:
     """The administrative places a text names ("凯里市地区生产总值突破300亿元" → 凯里市)."""
     _pos_cut("")
-    return [place for _, place in gazetteer().find(normalize(text), tokenizer=_TOKENIZER, known=_KNOWN or None)]
+    return tuple(place for _, place in gazetteer().find(normalize(text), tokenizer=_TOKENIZER, known=_KNOWN or None))
 
 
 _SCOPE_IN_TEXT = re.compile(r"(?:全|本|我)(?:省|市|州|区|县|旗)")
