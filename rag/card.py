@@ -224,13 +224,19 @@ def _issuer(ev: _Evidence, place_full: str, kind: str) -> str:
     for text in (ev.title, *ev.front):  # the title, cover, stated source and first headings, not the body
         if re.fullmatch(r"中华人民共和国[\u4e00-\u9fff]{2,20}(?:部|委员会|总局|局|署|院)", text):
             return text
+        if _DELIVERED_AT.search(text):  # "——在某县人民代表大会…会议上" names where a report is read, not who wrote it
+            continue
         run: list[str] = []
-        for pair in posseg.cut(_clean(text)):
+        pairs = list(posseg.cut(_clean(text)))
+        for i, pair in enumerate(pairs):
             if pair.flag == "ns" or (pair.flag in ("n", "nt") and _PLACE_SUFFIX.search(pair.word) and len(pair.word) >= 3):
                 run.append(pair.word)
             elif (pair.flag == "nt" or re.search(r"(?:部|局|厅|委员会|办公室|政府)$", pair.word)) and len(pair.word) >= 3:
                 if run or _ORG_LEAD.match(pair.word) or _NATIONAL_BODY.search(pair.word) or len(pair.word) >= 6:
-                    return "".join(run) + pair.word
+                    body = "".join(run) + pair.word
+                    # the office of a government is its own body (陕西省人民政府 + 办公厅)
+                    after = pairs[i + 1].word if i + 1 < len(pairs) else ""
+                    return body + after if _OFFICE_OF.fullmatch(after) else body
                 run = []
             else:
                 run = []
@@ -242,6 +248,8 @@ def _issuer(ev: _Evidence, place_full: str, kind: str) -> str:
     return ""
 
 
+_DELIVERED_AT = re.compile(r"^[—－-]*\s*(?:\d{4}年\d{1,2}月\d{1,2}日)?在\S*(?:会议|大会)上")
+_OFFICE_OF = re.compile(r"办公厅|办公室")
 _PLACE_THEN_BODY = re.compile(r"(?:关于)?((?:[\u4e00-\u9fff]{2,8}?(?:省|自治区|市|自治州|州|地区|盟|区|县|旗))+"
                               r"[\u4e00-\u9fff]{2,10}?(?:局|厅|委员会|办公室|管委会))")
 
