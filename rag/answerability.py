@@ -9,6 +9,7 @@ from the passages when the model missed it, or with a plain "not given" for that
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -49,7 +50,7 @@ from rag.answer_shape import (  # noqa: F401 (answering imports asks_* from here
 )
 from rag.card import DocumentCard
 from rag.cloze import cloze, fills
-from rag.conditions import fits, given_quantities, other_threshold
+from rag.conditions import fits, given_quantities, misses_threshold, other_threshold
 from rag.crossrefs import cited_words, defined_articles
 from rag.index_store import LoadedIndex
 from rag.list_continuation import ITEM_MARK, continue_lists, numbered_items
@@ -95,6 +96,7 @@ class Gate:
     idf: dict[str, float] = field(default_factory=dict)
     set_aside: str = ""  # why passages were set aside (another place/year), for the notice of a refusal
     card_of: Callable[[str], "DocumentCard | None"] = lambda doc: None
+    told: frozenset[str] = frozenset()  # passages on topic for a story told in the asker's words (by its nouns)
 
     def parts(self) -> list[Constraints]:
         return [replace(pc, stand_ins=self.constraints.stand_ins) for pc in part_constraints(self.constraints)]
@@ -119,7 +121,14 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
     idf = idf_weights(words, df, max(len(index.chunks), 1)) if words else {}
     candidates = [p for p in passages if p.passage_id not in suspicious]
     if vectors is not None and similarity > 0:
-        c = replace(c, stand_ins=stand_ins(c, df, [p.chunk.check_text for p in candidates], vectors, similarity))
+        texts = [p.chunk.check_text for p in candidates]
+        c = replace(c, stand_ins=stand_ins(c, df, texts, vectors, similarity))
+        # a story's own words (工厂, 上班) stand for the library's (企业, 工作) only in deciding whether the
+        # passages are on topic: in choosing the sentence they would flatten what tells articles apart
+        story = told_words(c)
+        as_told = replace(c, stand_ins=stand_ins(c, df, texts, vectors, similarity, story)) if story else c
+    else:
+        as_told = c
     verdicts = [check_passage(c, p.chunk, index.card(p.chunk.origin.doc)) for p in candidates]
     if c.parts:
         # "去年完成了多少投资？目前又储备了多少个项目？": each part keeps its own year; a passage serves the
@@ -160,12 +169,16 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
         # "《上海市公共场所控制吸烟条例》规定…" when the library holds no such document: another
         # document's rule on the same topic is not an answer.
         return Gate(c, [], refusal=f"文件库中没有《{unknown[0]}》", suspicious=suspicious, idf=idf, card_of=index.card)
-    best, missing = max((topic_share(c, normalize(p.chunk.check_text), idf) for p in pool), key=lambda t: t[0])
+    best, missing = max((topic_share(as_told, normalize(p.chunk.check_text), idf) for p in pool), key=lambda t: t[0])
+    told = frozenset(p.passage_id for p in pool if _tells_the_story(as_told, normalize(p.chunk.check_text), idf, df)) \
+        if best < TOPIC_MIN else frozenset()
+    if told:
+        best = TOPIC_MIN
     if best < TOPIC_MIN:
         words = "、".join(f"「{w}」" for w in missing[:3])
         return Gate(c, [], refusal=f"文件中没有提到{words}", suspicious=suspicious, idf=idf, set_aside=set_aside,
                     card_of=index.card)
-    elsewhere = stated_elsewhere(c, pool, index)
+    elsewhere = stated_elsewhere(c, pool, index, vectors=vectors if similarity > 0 else None)
     if elsewhere:
         # "2022年失业保险金月人均水平": the 2023 section states it, the 2022 section does not
         words = "、".join(f"「{w}」" for w in elsewhere[:3])
@@ -173,14 +186,17 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
                     idf=idf, set_aside=set_aside, card_of=index.card)
     if asks_list(c):
         pool = continue_lists(pool, index.chunks)  # "（一）…（四）…；" cut by the chunk limit: its （五） is next
-    return Gate(c, pool, suspicious=suspicious, idf=idf, set_aside=set_aside, card_of=index.card)
+    return Gate(c, pool, suspicious=suspicious, idf=idf, set_aside=set_aside, card_of=index.card, told=told)
 
 
-def stated_elsewhere(c: Constraints, pool: list[Passage], index: LoadedIndex, candidates: int = 20) -> list[str]:
+def stated_elsewhere(c: Constraints, pool: list[Passage], index: LoadedIndex, candidates: int = 20,
+                     vectors: WordVectors | None = None) -> list[str]:
     """The words naming the asked figure that no retrieved passage writes while the library writes them
     all, but only in passages of another year or place: that indicator is given for the other year
     only (2023's 失业保险金月人均水平 when 2022's is asked). Empty when a passage of the asked year
-    or place states them, or when no passage anywhere does (the question's words are a paraphrase)."""
+    or place states them, or when no passage anywhere does (the question's words are a paraphrase), or
+    when a passage of the asked year writes a word for each that is a synonym by meaning (`vectors`:
+    补贴 for 补助, 利息 for 利率 — nearer than siblings such as 失业保险金 and 养老金)."""
     # the nouns that name it: a verb is how a question paraphrases (进入 for 入选), a noun the indicator
     focus = [t for t in focus_terms(c) if t.weight >= 1.0] if asks_for_figure(c) else []
     if not focus:
@@ -192,6 +208,8 @@ def stated_elsewhere(c: Constraints, pool: list[Passage], index: LoadedIndex, ca
     missing = min((lacking(p.chunk.check_text) for p in pool), key=len, default=[])
     if not missing:
         return []
+    if vectors is not None and any(_says_in_other_words(missing, p.chunk.check_text, vectors) for p in pool):
+        return []
     tokens = [w for t in focus for w in tokenize(t.word)]
     other = False
     for hit in index.sparse.search(tokens, candidates):
@@ -202,6 +220,20 @@ def stated_elsewhere(c: Constraints, pool: list[Passage], index: LoadedIndex, ca
             return []  # the asked year's passage states it (retrieval missed it): not a sibling
         other = True
     return missing if other else []
+
+
+SAME_MEANING = 0.75  # cosine of static word vectors: 补贴/补助 0.79, 利息/利率 0.76; siblings 失业保险金/养老金 0.69
+
+
+def _says_in_other_words(words: list[str], text: str, vectors: WordVectors) -> bool:
+    """Every one of `words` has a word of `text` that means the same (rag.paraphrase's vectors)."""
+    import jieba
+
+    written = sorted({w for w in jieba.lcut(normalize(text)) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)})
+    if not written:
+        return False
+    near = vectors.encode(list(words)) @ vectors.encode(written).T
+    return bool((near.max(axis=1) >= SAME_MEANING).all())
 
 
 def _missing_version(question: str, index: LoadedIndex) -> str:
@@ -234,6 +266,30 @@ _YES_NO = re.compile(r"(.)不\1|有没有|吗$")
 
 # a clause that narrates: a person (我, 他), a done or suffered act (了, 被, 把), an intention (想)
 _STORY = re.compile(r"[我你他她]|了|被|把|想|刚")
+
+
+def _tells_the_story(c: Constraints, text: str, idf: dict[str, float], df: dict[str, int]) -> bool:
+    """A story whose asking clause names nothing ("…，这钱我能不交吗？") is on topic when the text names
+    every noun of the story that the library writes at all (单位, 收费, 许可证, 票据), two at least, and a
+    little of the rest: 上门来 and 收钱 are how no statute writes it."""
+    if _asked_terms(c) or not told_words(c):
+        return False
+    nouns = [t for t in c.terms if t.weight >= 1.0 and df.get(t.word, 0) > 0]
+    near = dict(c.stand_ins)
+    return (len(nouns) >= 2 and all(term_covered(t.word, text, near.get(t.word, ())) > 0.0 for t in nouns)
+            and topic_coverage(c, text, idf)[0] >= SITUATION_MIN)
+
+
+def told_words(c: Constraints) -> frozenset[str]:
+    """The words of a question's story clauses that its asking clauses do not repeat ("我在一家国营工厂
+    上班，…，休养期间厂里给钱吗？": 国营, 工厂, 上班): how the asker tells it, not what a document must write."""
+    clauses = [s for s in re.split(r"[，,；;？?。！!]", normalize(c.question)) if s]
+    asking = [s for s in clauses if _INTERROGATIVE.search(s) or _YES_NO.search(s)]
+    told = [s for s in clauses if s not in asking]
+    if not asking or not any(_STORY.search(s) for s in told):
+        return frozenset()
+    return frozenset(t.word for t in c.terms if any(normalize(t.word) in s for s in told)
+                     and not any(normalize(t.word) in s for s in asking))
 
 
 @lru_cache(maxsize=512)  # asked once per passage and per statement of one question
@@ -625,6 +681,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 continue  # "多少" is answered by a number ("结婚年龄，男不得早于二十二周岁")
             if thresholds and other_threshold(c.whole or c.question, unit.quote):
                 continue  # "单价100万元以上设备2台" does not count the 单价50万元以上 ones
+            if figure and misses_threshold(c.question, (unit.sentence or unit.context) + normalize(cited)):
+                continue  # "60岁及以上的老人有多少" is not answered by the whole 户籍人口
             if title and not names_holder(unit.quote, title, question):
                 continue  # "首席代表是谁": a sentence naming no 首席代表 (or only the 副总领事) answers nobody
             series = lists and _in_series(unit.quote, passage.text)  # 一是…；二是…, （一）…（二）…
@@ -793,6 +851,9 @@ def _with_subject(clauses: list[str], i: int) -> str:
 _ELLIPTICAL = re.compile(r"\s*(?:其中)?(?:比|较|完成|占|各|分别|增长|增加|增幅|增速|下降|减少|降低|同比|增减|又)")
 
 
+_BARE_HEAD = re.compile(r"收入|支出|总额|余额|结余|金额|人数|数量|产量|面积")
+
+
 def part_constraints(c: Constraints) -> list[Constraints]:
     """The constraints of each part; a part that names no quantity of its own ("今年目标是多少？")
     asks about the quantity of the part before it, under its own year."""
@@ -807,6 +868,12 @@ def part_constraints(c: Constraints) -> list[Constraints]:
                          admin=pc.admin or prev.admin, places=pc.places or prev.places,
                          admin_written=pc.admin_written if pc.admin else prev.admin_written,
                          orgs=pc.orgs or prev.orgs)
+        elif (parts and len(pc.terms) == 1 and len(parts[-1].terms) >= 2 and _BARE_HEAD.fullmatch(pc.terms[0].word)
+              and os.path.commonprefix([c.parts[len(parts) - 1], text]).strip()):
+            # "社会保险基金预算收入、支出和年末滚存结余": a bare 支出 of the same list (its parts share the
+            # sentence's opening) is the same fund's, its modifiers carried over
+            prev = parts[-1]
+            pc = replace(pc, terms=prev.terms[:-1] + pc.terms)
         if not pc.has_time and not parts and c.has_time:
             pc = replace(pc, years=c.years, relative=c.relative, own_relative=c.own_relative)
         parts.append(replace(pc, whole=c.question))

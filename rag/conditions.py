@@ -100,6 +100,19 @@ def fits(quantities: list[tuple[str, float]], text: str) -> bool | None:
 _THRESHOLD = re.compile(rf"([\u4e00-\u9fff]{{2}})({_NUM})({_UNIT})(?:[(（]含[)）])?(以上|以下)")
 
 
+_ANY_THRESHOLD = re.compile(rf"({_NUM})({_UNIT})(?:[(（]含[)）])?及?(以上|以下)")
+
+
+def misses_threshold(question: str, text: str) -> bool:
+    """The question counts a set above or below a bound ("60岁及以上的老人", "年纳税100万元以上的企业") and the
+    text writes no such bound: its figure counts everyone (年末户籍人口112.64万人), not the set asked."""
+    asked = [(_value(m.group(1), m.group(2)), m.group(3)) for m in _ANY_THRESHOLD.finditer(_text(question))]
+    if not asked:
+        return False
+    stated = {(_value(m.group(1), m.group(2)), m.group(3)) for m in _ANY_THRESHOLD.finditer(_text(text))}
+    return not all(bound in stated for bound in asked)
+
+
 def other_threshold(question: str, text: str) -> bool:
     """Does the text state the same quantity's threshold at another value ("单价100万元（含）以上设备2台"
     for "单价50万元以上的设备有几台")? Then its figure counts another set than the one asked."""

@@ -245,6 +245,9 @@ def parse_constraints(question: str) -> Constraints:
     if each:  # "一般公共服务支出和住房保障支出各占多少比例？": one part per subject
         shared = text[: each.start()]  # "淮安2024年…行政诉讼中，": the context both parts are asked in
         subjects = [each.group(1), each.group(2)]
+        owner = re.match(r"(.{2,12}?的)(.+)$", subjects[0])
+        if owner and "的" not in subjects[1] and len(subjects[1]) <= 6:
+            subjects[1] = owner.group(1) + subjects[1]  # "契税的预算数和执行数": 契税's 执行数 as well
         run = _RUN_BEFORE.search(shared)
         if run:  # "货物进出口总额、出口额和进口额各是多少": the items before the 、 are subjects too
             subjects = [item for item in run.group().split("、") if item] + subjects
@@ -414,7 +417,10 @@ def passage_years(chunk: Chunk, card: DocumentCard | None) -> set[int]:
     text = unicodedata.normalize("NFKC", chunk.text)
     compared = {int(y) for y in _COMPARED_YEAR.findall(text)}
     own = {int(y) for y in _YEAR.findall(text)} - compared
-    years = {int(y) for y in _YEAR.findall(heading)} | own
+    # the deepest heading that names a year scopes it: "报告（2023年执行和2024年草案） > 二、2024年预算草案"
+    # speaks of 2024 only
+    scoped = next((found for part in reversed(re.split(r"\s*>\s*", heading)) if (found := _YEAR.findall(part))), [])
+    years = {int(y) for y in scoped} | own
     if not years and card is not None:
         years = set(card.years) or ({card.year} if card.year else set())
     return years
@@ -502,6 +508,11 @@ SYNONYM_SHARE = 0.8  # a thesaurus synonym (开支 → 支出) counts, a little 
 STAND_IN_SHARE = 0.6  # a word near in meaning to one the library never writes (供暖 → 供热), less again
 
 
+# a document's number: 陕政办发〔2023〕17号, 国办发〔2021〕5号, 泉政办发[2024]6号
+DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[(（]\s*(?:19|20)\d{2}\s*[〕］\])）]\s*\d{1,4}\s*号")
+_NUMBER_WORDS = frozenset({"文号", "发文字号", "发文号", "文件编号", "文件号"})
+
+
 def term_covered(term: str, haystack: str, stand_ins: tuple[str, ...] = ()) -> float:
     """1 when the word occurs; a little less when a synonym does (people ask in everyday words what a
     report states formally); otherwise the share of its character bigrams that occur (jieba may cut
@@ -510,6 +521,8 @@ def term_covered(term: str, haystack: str, stand_ins: tuple[str, ...] = ()) -> f
     word = normalize(term)
     if word in haystack:
         return 1.0
+    if word in _NUMBER_WORDS and DOCUMENT_NUMBER.search(haystack):
+        return 1.0  # "文号是什么": 陕政办发〔2023〕17号 is one, though no document writes the word
     if any(s in haystack for s in synonyms(word)):
         return SYNONYM_SHARE
     if len(word) >= 3:
@@ -562,6 +575,8 @@ def near_miss(c: Constraints, haystack: str) -> str:
         # "医疗保险人数" or "医疗保险的人数"
         if not INDICATOR_HEAD.search(head) or (qualifier + head not in q and qualifier + "的" + head not in q):
             continue
+        if _VERB_WITH_COMPLEMENT.search(qualifier) and _word_tag(qualifier).startswith("v"):
+            continue  # "不拿出收费的许可证": a verb with its complement takes an object, it qualifies nothing
         # the qualifier counts where it is written as a word: the 调查 inside "调查队" says nothing about which
         # 失业率 "城镇登记失业率为3.12%" is; "信息化建设（项）…调减相关经费" does speak of 建设经费
         if qualifier + head in haystack or any(s in haystack for s in synonyms(qualifier)):
@@ -574,6 +589,8 @@ def near_miss(c: Constraints, haystack: str) -> str:
             head = head[1:]  # "旅游总收入" asked, "一般公共预算收入" written: 总 is how a total is named
         for m in re.finditer(re.escape(tail + head), haystack):
             other = haystack[max(0, m.start() - 2) : m.start()]
+            if other in words:
+                continue  # "农村低保对象…的保障标准": the text's 低保标准 is the asker's own 低保, no sibling
             # jieba tags 养老 nr; a standard's qualifier is often a verb (财政补助标准 for 个人缴费标准)
             # …or a verb where the asked qualifier is one too (登记失业率 for 调查失业率)
             if len(other) == 2 and other != lead and (_word_tag(other).startswith(("n", "vn"))
@@ -581,6 +598,9 @@ def near_miss(c: Constraints, haystack: str) -> str:
                                                       or (_word_tag(other) == "v" and _word_tag(lead).startswith("v"))):
                 return other + tail + head
     return ""
+
+
+_VERB_WITH_COMPLEMENT = re.compile(r"^[\u4e00-\u9fff][出来去到回进起开完]$")
 
 
 @lru_cache(maxsize=256)

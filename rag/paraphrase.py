@@ -54,12 +54,13 @@ class StaticWordVectors:
             return np.stack([self._cache[w] for w in words]) if words else np.zeros((0, 1), dtype=np.float32)
 
 
-def own_words(c: Constraints, df: dict[str, int]) -> list[str]:
-    """The question's words that may stand for others: the library never writes them, they are not an
-    asked indicator (…率, …额, …人口), and not a negation."""
+def own_words(c: Constraints, df: dict[str, int], told: frozenset[str] = frozenset()) -> list[str]:
+    """The question's words that may stand for others: the library never writes them, or they only tell
+    the asker's story (`told`: 我在一家工厂上班 — the statute writes 企业, 工作); they are not an asked
+    indicator (…率, …额, …人口), and not a negation."""
     question = normalize(c.question)
     return [t.word for t in c.terms
-            if df.get(t.word, 0) == 0 and len(t.word) >= 2 and not _NEGATED.match(t.word)
+            if (df.get(t.word, 0) == 0 or t.word in told) and len(t.word) >= 2 and not _NEGATED.match(t.word)
             and not INDICATOR_HEAD.search(t.word)
             # "污水处理率": jieba cuts 污水处理/率, and the word is still the asked indicator's name
             and not re.search(re.escape(normalize(t.word)) + _INDICATOR_SUFFIX, question)]
@@ -71,10 +72,10 @@ def _shares_bigram(a: str, b: str) -> bool:
 
 
 def stand_ins(c: Constraints, df: dict[str, int], texts: list[str], vectors: WordVectors,
-              threshold: float) -> tuple[tuple[str, tuple[str, ...]], ...]:
+              threshold: float, told: frozenset[str] = frozenset()) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """For each of the question's own words (`own_words`), the words of `texts` (the retrieved passages)
     at least `threshold` near in meaning, nearest first, none sharing two characters with it."""
-    asked = own_words(c, df)
+    asked = own_words(c, df, told)
     if not asked or threshold <= 0:
         return ()
     written = sorted({w for text in texts for w in jieba.lcut(normalize(text)) if _CJK_WORD.fullmatch(w)})

@@ -41,6 +41,9 @@ PART_DOCS = 3  # the whole question's leading documents a part is searched in
 CITING_BELOW = 0.99  # a citing passage is lifted to just below the article it cites, not above  # a place's own rule, for a question that names no place (national law first)
 
 
+_LIST_ASK = re.compile(r"哪些|哪几|有几|各是|分别|列出")
+
+
 @dataclass(frozen=True)
 class FusionWeights:
     """Defaults chosen by `python -m eval --compare` on the dev set and CMRC 2018 (see README)."""
@@ -61,6 +64,7 @@ class FusionWeights:
     versions: bool = True  # a law's older versions rank below the one in force unless the question names a year
     everyday: bool = True  # BM25 also searches what statutes write for the question's everyday words (rag.everyday_words)
     places: bool = True  # a question naming a place is also ranked among that place's documents alone
+    tables: int = 3  # rows of one table ranked before the rest (0: no limit); a list question takes them all
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ class HybridRetriever:
         allow = allowed_rows(filters, self.index.manifest.documents, self.index.doc_rows, len(self.index.chunks))
         depth = max(CANDIDATE_DEPTH, 2 * k)  # independent of k, so asking for more never reorders the top
         order, fused, scores, ranks = self._rank(query, mode, depth, allow)
+        if self.weights.tables and not _LIST_ASK.search(query):
+            order = self._spread_tables(order)
         parts = parse_constraints(query).parts if self.weights.parts else ()
         if parts:
             order = self._with_parts(order, fused, scores, ranks, parts, mode, depth, allow)
@@ -326,6 +332,23 @@ class HybridRetriever:
             )
             for i, (row, others) in enumerate(shown, start=1)
         ]
+
+    def _spread_tables(self, order: list[int]) -> list[int]:
+        """Rows of one table after its first few go after the other candidates: a 23-row task table
+        repeats the document's title in its caption and would fill the top k of any question on the
+        document ("这份实施意见的有效期到什么时候"), while the row asked for is among its leaders."""
+        seen: dict[tuple[str, str, str], int] = {}
+        first, later = [], []
+        for row in order:
+            chunk = self.index.chunks[row]
+            caption, sep, _ = chunk.text.partition(" | ")
+            if not sep:
+                first.append(row)
+                continue
+            key = (chunk.origin.doc, chunk.origin.section_path, caption)
+            seen[key] = seen.get(key, 0) + 1
+            (first if seen[key] <= self.weights.tables else later).append(row)
+        return first + later
 
     def _recency(self, doc: str) -> tuple:
         """Newer documents first among identical passages: the card's year, then its date."""

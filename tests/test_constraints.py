@@ -392,3 +392,73 @@ def test_the_body_a_title_opens_with_is_the_issuer_however_jieba_cuts_it():
     chunk = Chunk("c", doc.paragraphs[0].text, origin)
     assert check_passage(parse_constraints("湖南省交通运输厅2023年新收政府信息公开申请多少件？"), chunk, card).ok
     assert not check_passage(parse_constraints("湖南省财政厅2023年新收政府信息公开申请多少件？"), chunk, card).ok
+
+
+def test_the_deepest_dated_heading_scopes_a_passage():
+    """A budget report covers 2023 (执行) and 2024 (草案) in its title; the passage under "二、2024年预算草案"
+    speaks of 2024 only, so 2023's 社会保险基金 income is not answered from it (eval/docs/synthetic/set3)."""
+    card = DocumentCard(title="关于正定县2023年预算执行情况和2024年预算草案的报告", place="正定县", place_full="河北省石家庄市正定县",
+                        year=2023, years=(2023, 2024), kind="预算/决算", date="2024-01-16")
+    title = card.title
+    plan = Chunk("p", "2024年全县社会保险基金预算收入安排5.51亿元，增长4.4%；支出安排5.03亿元，增长6.1%。",
+                 Origin("zd.docx", (title, "二、2024年预算草案", "（五）社会保险基金预算草案"), 1))
+    done = Chunk("d", "全县社会保险基金预算收入完成5.28亿元，增长4.6%；支出完成4.74亿元，增长7.1%。",
+                 Origin("zd.docx", (title, "一、2023年预算执行情况", "（四）社会保险基金预算执行情况"), 1))
+    asked = parse_constraints("正定县2023年社会保险基金预算收入是多少？")
+    assert not check_passage(asked, plan, card).ok and check_passage(asked, done, card).ok
+    assert check_passage(parse_constraints("正定县2024年社会保险基金预算收入安排多少？"), plan, card).ok
+
+
+def test_the_askers_own_word_is_no_sibling_and_a_verb_with_its_complement_qualifies_nothing():
+    """"农村低保对象…保障标准" is answered by 低保标准 (the 低保 is the asker's); "不拿出收费的许可证" asks about
+    收费 by nobody's 拿出, so 实施收费 is no sibling indicator (重庆市禁止非法增加企业负担条例 第十八条)."""
+    budget = normalize("城乡低保标准分别提高到每人每月820元和每人每年6480元。")
+    assert near_miss(parse_constraints("正定今年农村低保对象一年能领的保障标准提高到多少？"), budget) == ""
+    article = normalize("第十八条 收费单位在实施收费行为时，未出示收费许可证，或未开具市以上财政部门统一制发的收费票据的，企业可以拒缴。")
+    story = "我在重庆开了家厂，有个单位上门来收钱，既不拿出收费的许可证，也不给开财政部门的正规票据，这钱我能不交吗？"
+    assert near_miss(parse_constraints(story), article) == ""
+    # the sibling rule still holds where the qualifier is one (test_a_standard_of_another_kind_is_a_near_miss)
+    report = normalize("居民医保参保率95%以上，医保财政补助标准提高至730元。")
+    assert near_miss(parse_constraints("居民医保个人缴费标准是每人每年多少钱？"), report) == "补助标准"
+
+
+def test_a_bound_the_question_counts_by_must_be_written_where_the_figure_is():
+    """"60岁及以上的老人有多少" is not answered by the whole 户籍人口; a row that writes the bound is."""
+    from rag.conditions import misses_threshold
+
+    question = "武侯区2024年末户籍人口中60岁及以上的老人有多少？"
+    assert misses_threshold(question, "年末户籍人口112.64万人。")
+    assert not misses_threshold(question, "指标：60岁及以上 | 单位：万人 | 数值：27.69")
+    assert not misses_threshold("年纳税100万元以上的重点企业有多少户？", "对全县年纳税100万元以上的312户重点企业实行包联服务")
+    assert not misses_threshold("2023年一般公共预算收入是多少？", "一般公共预算收入21.46亿元")  # no bound asked
+
+
+def test_a_shared_owner_and_a_bare_head_are_carried_to_the_next_part():
+    """"契税的预算数和执行数各是多少" asks 契税's 执行数 too; "社会保险基金预算收入、支出和…" asks the fund's 支出."""
+    from rag.answerability import part_constraints
+
+    c = parse_constraints("正定县2023年一般公共预算收入执行情况表中，契税的预算数和执行数各是多少万元？")
+    assert len(c.parts) == 2 and all("契税" in part for part in c.parts)
+    parts = part_constraints(parse_constraints("正定县2023年社会保险基金预算收入、支出和年末滚存结余分别是多少？"))
+    assert len(parts) == 3 and {"社会保险", "支出"} <= {t.word for t in parts[1].terms}
+    assert "支出" not in {t.word for t in parts[0].terms}
+
+
+def test_a_report_is_not_issued_by_the_congress_it_is_read_to():
+    """The budget report's cover: "——2024年1月16日在正定县第十七届人民代表大会第三次会议上", then "正定县财政局局长 …";
+    a provincial government's 办公厅 is its own body (eval/docs/synthetic/set3)."""
+    from rag.ingest import read_document
+
+    folder = Path(__file__).resolve().parents[1] / "eval" / "docs" / "synthetic" / "set3"
+    assert build_card(read_document(folder / "zhengding-2023-2024-budget-report.docx")).issuer == "正定县财政局"
+    opinions = build_card(read_document(folder / "shaanxi-2023-county-commerce-implementation-opinions.pdf"))
+    assert opinions.issuer == "陕西省人民政府办公厅"
+
+
+def test_a_document_number_answers_what_its_number_is():
+    """No notice writes the word 文号 beside its number: "陕政办发〔2023〕17号" is what "文号是什么" asks."""
+    from rag.constraints import term_covered
+
+    assert term_covered("文号", normalize("陕政办发〔2023〕17号")) == 1.0
+    assert term_covered("文号", normalize("泉政办发[2024]6号")) == 1.0
+    assert term_covered("文号", normalize("序号：22 | 重点任务：开展绩效评价")) < 1.0

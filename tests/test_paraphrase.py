@@ -74,3 +74,47 @@ def test_the_gate_answers_a_question_in_everyday_words_and_still_refuses_an_unst
     for trap in ("长清区常住人口有多少？", "长清区城镇登记失业率是多少？"):
         checked = gate(trap, retriever.search(trap, 5), retriever.index, vectors, 0.6)
         assert checked.refusal or not extractive_answer(checked), trap
+
+
+# 重庆市禁止非法增加企业负担条例 (laws corpus), articles 16–19 as written
+CHONGQING = ("# 重庆市禁止非法增加企业负担条例\n\n## 第二章 禁止行为\n\n"
+             "第十六条 行政机关无法律、法规和规章规定或者未经市人民政府批准，不得对企业进行考核、评比、达标、升级等活动。\n\n"
+             "## 第三章 监督措施\n\n"
+             "第十七条 除法律、行政法规或者国务院有关规定、国务院财政部门与计划部门共同发布的规章或规定外，本市涉及企业的行政事业性"
+             "收费、公用事业性收费的项目和标准的确定，应当通过公开听证程序。\n\n"
+             "有关收取行政事业性费用的规范性文件及附件应当公开发布。未经公示的，企业可以拒缴。\n\n"
+             "第十八条 收费单位在实施收费行为时，未出示收费许可证，或未开具市以上财政部门统一制发的收费票据的，企业可以拒缴。\n\n"
+             "第十九条 企业负担监督机构和监察、审计、财政、物价、计划等部门应当设立企业负担监督举报电话、举报信箱。\n")
+
+
+def test_a_story_in_the_askers_words_is_answered_by_the_article_that_names_its_nouns(tmp_settings, vectors):
+    """"这钱我能不交吗？" asks with no noun; the story's nouns the library writes (单位, 收费, 许可证, 财政部门,
+    票据) are all in 第十八条, its other words (上门来, 收钱, 正规) are how no statute writes it. 拿出 (a verb
+    with its complement) qualifies no 收费: 实施收费 is no sibling indicator."""
+    from rag.answering import Answerer
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.service import RagService
+
+    (tmp_settings.data_dir / "重庆市禁止非法增加企业负担条例.md").write_text(CHONGQING, encoding="utf-8")
+    settings = tmp_settings.model_copy(update={"paraphrase_similarity": 0.6})
+    service = RagService(settings, HashingEmbedder())
+    service.ensure_index()
+    question = "我在重庆开了家厂，有个单位上门来收钱，既不拿出收费的许可证，也不给开财政部门的正规票据，这钱我能不交吗？"
+    retriever = service.retriever()
+    checked = gate(question, retriever.search(question, 5), retriever.index, vectors, 0.6)
+    assert not checked.refusal and checked.told
+    answer = Answerer(service).ask(question)
+    assert not answer.refused and "企业可以拒缴" in answer.text and "收费许可证" in answer.text
+    # a question that names its noun is no story: a 罚款 no article states is still refused
+    trap = "收费单位不出示收费许可证的，罚款多少？"
+    assert Answerer(service).ask(trap).refused
+
+
+def test_a_word_of_the_same_meaning_is_no_sign_the_figure_is_given_only_for_another_year(vectors):
+    """stated_elsewhere refuses when only another year's passage writes the asked words; a passage of the asked
+    year that writes 补助 for 补贴 states it, while a sibling (养老金 for 失业保险金) does not."""
+    from rag.answerability import _says_in_other_words
+
+    subsidy = "城乡居民医保财政补助标准由每人每年610元提高到640元。"
+    assert _says_in_other_words(["补贴"], subsidy, vectors)
+    assert not _says_in_other_words(["失业保险金"], "月人均养老金水平提高到3000元。", vectors)
