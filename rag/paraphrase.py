@@ -92,7 +92,7 @@ def stand_ins(c: Constraints, df: dict[str, int], texts: list[str], vectors: Wor
 
 
 def load_word_vectors(models_dir: Path) -> WordVectors | None:
-    """The static vectors distilled from the local e5 folder (about half a minute, once, shared with the
+    """The static vectors distilled from the local e5 folder (half a minute to a minute on 2 cores, once, shared with the
     static embedder); None, with a warning, when they cannot be built: questions are then checked by
     their written words alone."""
     try:

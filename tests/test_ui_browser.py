@@ -77,6 +77,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         )
         service = RagService(settings)
         service.index([data])
+        # `python -m rag serve` builds the paraphrase word vectors while the page loads (Answerer.warm_up); a
+        # fresh cache takes about a minute on 2 cores, once: done here first, so the waits below time answers
+        service.word_vectors()
         demo = build_app(service)
         port = _free_port()
         serve(demo, "127.0.0.1", port, block=False)
