@@ -54,7 +54,7 @@ from rag.conditions import fits, given_quantities, misses_threshold, other_thres
 from rag.crossrefs import cited_words, defined_articles
 from rag.index_store import LoadedIndex
 from rag.list_continuation import ITEM_MARK, continue_lists, numbered_items
-from rag.paraphrase import WordVectors, stand_ins
+from rag.paraphrase import WordVectors, means_the_same, stand_ins
 from rag.schema import Passage
 from rag.textnorm import arabic_figures
 from rag.tokenizer import tokenize
@@ -208,7 +208,7 @@ def stated_elsewhere(c: Constraints, pool: list[Passage], index: LoadedIndex, ca
     missing = min((lacking(p.chunk.check_text) for p in pool), key=len, default=[])
     if not missing:
         return []
-    if vectors is not None and any(_says_in_other_words(missing, p.chunk.check_text, vectors) for p in pool):
+    if vectors is not None and any(means_the_same(missing, p.chunk.check_text, vectors) for p in pool):
         return []
     tokens = [w for t in focus for w in tokenize(t.word)]
     other = False
@@ -220,20 +220,6 @@ def stated_elsewhere(c: Constraints, pool: list[Passage], index: LoadedIndex, ca
             return []  # the asked year's passage states it (retrieval missed it): not a sibling
         other = True
     return missing if other else []
-
-
-SAME_MEANING = 0.75  # cosine of static word vectors: 补贴/补助 0.79, 利息/利率 0.76; siblings 失业保险金/养老金 0.69
-
-
-def _says_in_other_words(words: list[str], text: str, vectors: WordVectors) -> bool:
-    """Every one of `words` has a word of `text` that means the same (rag.paraphrase's vectors)."""
-    import jieba
-
-    written = sorted({w for w in jieba.lcut(normalize(text)) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)})
-    if not written:
-        return False
-    near = vectors.encode(list(words)) @ vectors.encode(written).T
-    return bool((near.max(axis=1) >= SAME_MEANING).all())
 
 
 def _missing_version(question: str, index: LoadedIndex) -> str:
@@ -280,12 +266,18 @@ def _tells_the_story(c: Constraints, text: str, idf: dict[str, float], df: dict[
             and topic_coverage(c, text, idf)[0] >= SITUATION_MIN)
 
 
+def _asking_and_told(question: str) -> tuple[list[str], list[str]]:
+    """The question's comma clauses that ask (an interrogative or a yes-no form), and the others."""
+    clauses = [s for s in re.split(r"[，,；;？?。！!]", normalize(question)) if s]
+    asking = [s for s in clauses if _INTERROGATIVE.search(s) or _YES_NO.search(s)]
+    return asking, [s for s in clauses if s not in asking]
+
+
+@lru_cache(maxsize=512)  # asked once per passage of one question
 def told_words(c: Constraints) -> frozenset[str]:
     """The words of a question's story clauses that its asking clauses do not repeat ("我在一家国营工厂
     上班，…，休养期间厂里给钱吗？": 国营, 工厂, 上班): how the asker tells it, not what a document must write."""
-    clauses = [s for s in re.split(r"[，,；;？?。！!]", normalize(c.question)) if s]
-    asking = [s for s in clauses if _INTERROGATIVE.search(s) or _YES_NO.search(s)]
-    told = [s for s in clauses if s not in asking]
+    asking, told = _asking_and_told(c.question)
     if not asking or not any(_STORY.search(s) for s in told):
         return frozenset()
     return frozenset(t.word for t in c.terms if any(normalize(t.word) in s for s in told)
@@ -298,9 +290,7 @@ def _asked_terms(c: Constraints) -> tuple[Term, ...]:
     ("朋友在遗嘱里把一套房子赠给我，我要在多长时间内表示接受？"); () otherwise. A clause that names the
     topic in the documents' own words ("业主大会决定筹集和使用专项维修资金，需要多少业主同意？") is no story:
     its words are constraints."""
-    clauses = [s for s in re.split(r"[，,；;？?。！!]", normalize(c.question)) if s]
-    asking = [s for s in clauses if _INTERROGATIVE.search(s) or _YES_NO.search(s)]
-    told = [s for s in clauses if s not in asking]
+    asking, told = _asking_and_told(c.question)
     if not asking or not told or not all(_STORY.search(s) for s in told):
         return ()
     inside = [t for t in c.terms if any(normalize(t.word) in s for s in asking)]

@@ -41,13 +41,13 @@ from rag.llm.client import ChatClient
 from rag.llm.factory import make_chat_client
 from rag.prompting import REFUSAL, answer_messages, condense_messages, is_refusal
 from rag.relevance import MIN_COVERAGE, question_coverage
-
-TOLD_MIN = 0.2  # least share of a told story's words an extracted clause must write (best_sentences)
 from rag.retrieval import Mode, check_query
 from rag.schema import Answer, Passage
 from rag.service import RagService
 from rag.textnorm import figures_as_written, normalize_for_match
 from rag.tokenizer import question_words
+
+TOLD_MIN = 0.2  # least share of a told story's words an extracted clause must write (best_sentences)
 
 MAX_QUESTION_CHARS = 1000
 QUOTED_LABEL = "摘录原文（答案句直接引自文件，不经大模型）"

@@ -25,8 +25,9 @@ from rag.schema import Document
 jieba.setLogLevel(logging.WARNING)
 
 NATIONAL = "全国"
-CARD_VERSION = 10  # 10: no congress a report is read to, a government office is its body; 9: a body named after its place in the title is the issuer; 8: a masthead (…文件) is no title,
-# a centred unstyled DOCX opening is; 7: a date line covers no year
+CARD_VERSION = 10  # 10: no congress a report is read to, a government office is its body; 9: a body named
+# after its place in the title is the issuer; 8: a masthead (…文件) is no title, a centred unstyled DOCX
+# opening is; 7: a date line covers no year
 
 LAW_KIND = "法律法规"  # laws and regulations: local rules (rag.index_store) and versions in force (rag.retrieval)
 # Kinds by what their titles say, most specific first.

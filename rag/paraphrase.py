@@ -78,7 +78,7 @@ def stand_ins(c: Constraints, df: dict[str, int], texts: list[str], vectors: Wor
     asked = own_words(c, df, told)
     if not asked or threshold <= 0:
         return ()
-    written = sorted({w for text in texts for w in jieba.lcut(normalize(text)) if _CJK_WORD.fullmatch(w)})
+    written = _written_words(texts)
     if not written:
         return ()
     near = vectors.encode(asked) @ vectors.encode(written).T
@@ -89,6 +89,24 @@ def stand_ins(c: Constraints, df: dict[str, int], texts: list[str], vectors: Wor
         if found:
             out.append((word, tuple(found[:MAX_STAND_INS])))
     return tuple(out)
+
+
+def _written_words(texts: list[str]) -> list[str]:
+    """The Chinese words (two characters or more) jieba finds in the texts, sorted."""
+    return sorted({w for text in texts for w in jieba.lcut(normalize(text)) if _CJK_WORD.fullmatch(w)})
+
+
+SAME_MEANING = 0.75  # cosine of these vectors: 补贴/补助 0.79, 利息/利率 0.76; siblings 失业保险金/养老金 0.69
+
+
+def means_the_same(words: list[str], text: str, vectors: WordVectors, threshold: float = SAME_MEANING) -> bool:
+    """Every one of `words` has a word of `text` at least `threshold` near in meaning (a synonym, not a
+    neighbour: the default is set above the siblings' nearness)."""
+    written = _written_words([text])
+    if not words or not written:
+        return False
+    near = vectors.encode(list(words)) @ vectors.encode(written).T
+    return bool((near.max(axis=1) >= threshold).all())
 
 
 def load_word_vectors(models_dir: Path) -> WordVectors | None:

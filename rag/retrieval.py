@@ -18,6 +18,7 @@ from rag.embedders.base import Embedder
 from rag.errors import IndexStateError, QueryError
 from rag.everyday_words import formal_expansion
 from rag.filters import SearchFilter, allowed_rows
+from rag.ingest.tables import CELL_SEPARATOR
 from rag.passage_store import IndexSnapshot
 from rag.places import gazetteer
 from rag.schema import Passage
@@ -341,7 +342,7 @@ class HybridRetriever:
         first, later = [], []
         for row in order:
             chunk = self.index.chunks[row]
-            caption, sep, _ = chunk.text.partition(" | ")
+            caption, sep, _ = chunk.text.partition(CELL_SEPARATOR)
             if not sep:
                 first.append(row)
                 continue

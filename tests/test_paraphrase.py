@@ -113,8 +113,8 @@ def test_a_story_in_the_askers_words_is_answered_by_the_article_that_names_its_n
 def test_a_word_of_the_same_meaning_is_no_sign_the_figure_is_given_only_for_another_year(vectors):
     """stated_elsewhere refuses when only another year's passage writes the asked words; a passage of the asked
     year that writes 补助 for 补贴 states it, while a sibling (养老金 for 失业保险金) does not."""
-    from rag.answerability import _says_in_other_words
+    from rag.paraphrase import means_the_same
 
     subsidy = "城乡居民医保财政补助标准由每人每年610元提高到640元。"
-    assert _says_in_other_words(["补贴"], subsidy, vectors)
-    assert not _says_in_other_words(["失业保险金"], "月人均养老金水平提高到3000元。", vectors)
+    assert means_the_same(["补贴"], subsidy, vectors)
+    assert not means_the_same(["失业保险金"], "月人均养老金水平提高到3000元。", vectors)
