@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Callable, Iterator
 
+import jieba
+
 from rag.constraints import (
     near_miss,
     speaks_of_another_place,
@@ -53,7 +55,7 @@ from rag.cloze import cloze, fills
 from rag.conditions import fits, given_quantities, misses_threshold, other_threshold
 from rag.crossrefs import cited_words, defined_articles
 from rag.index_store import LoadedIndex
-from rag.list_continuation import ITEM_MARK, continue_lists, numbered_items
+from rag.list_continuation import ITEM_MARK, continue_lists, in_frame, numbered_items, parallel_frame
 from rag.paraphrase import WordVectors, means_the_same, stand_ins
 from rag.schema import Passage
 from rag.textnorm import arabic_figures
@@ -69,6 +71,8 @@ SERIES_WEIGHT = 0.5  # a list question: a statement that is an item of a numbere
 PERSON_WEIGHT = 0.5  # a person named after a title ("会长陈河才"), when the question asks 谁
 ASKING_WEIGHT = 0.5  # the words of the question's asking clause, when other clauses only frame it
 BRACKET_WEIGHT = 0.5  # the bracket that holds the asker's own quantity ("交了三年半" → 满三年不足四年的为九个月)
+LIST_HEAD_WEIGHT = 0.5  # a list question: the enumeration closes on the asked noun ("哪些项目" → "…等项目建设")
+QUOTED_WEIGHT = 0.3  # the clause writes what the question quotes ("“三项机制”是哪三项")
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 SITUATION_MIN = 0.1  # a story told in everyday words: the least share of it a source must still mention
 _INSTRUCTION = re.compile(
@@ -638,12 +642,18 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     grade = asked_grade(question)  # "数额较大", "情节严重", "特别重大": which bracket of a graded scale is asked
     # a name or a phrase asked ("推动什么转型"); a figure has its focus words, a list its enumeration
     blank = None if figure or lists or reason else cloze(c.question)
+    list_head = asked_list_head(c.question) if lists else None  # "推进哪些项目建设" → 项目
+    quoted = [normalize(q) for q in _QUOTED.findall(c.question)]  # "“2+2”产业体系", "“三项机制”"
+    each = bool(_ASKS_EACH.search(c.question))
     candidates: list[tuple[bool, bool, Clause]] = []  # (names the nearest word, is a table cell, clause)
+    enumerating: set[int] = set()  # the candidates that enumerate the noun a list question asks for
+    naming_someone: set[int] = set()  # …and those that name a person, when the question asks who
     articles = articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
             continue  # a part asked about 今年 is not answered from last year's section
         before = ""  # the sentence before the unit: what "主要原因是…" explains
+        card = home_of(passage.chunk.origin.doc) if home_of is not None and person else None
         ending = normalize(passage.text)[-40:]
         for unit in _units(passage):
             previous, before = before, ("" if unit.table else unit.quote)
@@ -656,6 +666,11 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 cited += previous  # "…完成年初预算的98.20%。决算数小于预算数的主要原因：…" explains that sentence
             listed = places and _names_places(unit.quote)
             share, _ = topic_share(unnamed if listed else c, unit.context + normalize(cited), idf)
+            # "这份报告是谁作的": the question names only the document, and its cover line names the speaker
+            speaker = (person and card is not None and names_person(unit.quote, question)
+                       and topic_share(c, unit.context + normalize(card.title), idf)[0] >= TOPIC_MIN)
+            if speaker:
+                share = max(share, TOPIC_MIN)
             if dated and key is not None and term_covered(key.word, (unit.sentence or unit.context) + normalize(cited)) < SYNONYM_SHARE:
                 continue  # "阿根廷站哪天举办？" is not answered by the day the 巴西 stage opened
             if share < TOPIC_MIN and given and unit.sentence and fits(given, _COMMA.split(unit.quote)[0]):
@@ -676,6 +691,10 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             if title and not names_holder(unit.quote, title, question):
                 continue  # "首席代表是谁": a sentence naming no 首席代表 (or only the 副总领事) answers nobody
             series = lists and _in_series(unit.quote, passage.text)  # 一是…；二是…, （一）…（二）…
+            # a series of the asked noun, or any series under a heading or lead that names it ("存在的主要问题。一是…")
+            headed = lists and list_head is not None and (_series_of(unit.quote, passage.text, list_head)
+                                                          or (series and list_head in unit.context))
+            quoting = bool(quoted) and any(q in unit.context for q in quoted)  # the quote or its lead
             # the sentence names what the asking clause asks, however its own commas cut it
             asked_here = _weighted_cover(asking, normalize(unit.quote), idf) if asking else 0.0
             for i, (clause, subject) in enumerate(unit.clauses):
@@ -696,6 +715,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if change and head is not None and not _CHANGE.search(head.word) and term_covered(
                         head.word, (unit.sentence or unit.context) + normalize(cited)) < SYNONYM_SHARE:
                     continue  # "固定资产投资增长多少": "…债券资金9.22亿元，同比增长63.5%" is the 债券资金's growth
+                if figure and not lists and not each and _sums_a_group(clause, c, len(figures)):
+                    continue  # "省级专精特新企业有多少家": "新增省级瞪羚、专精特新中小企业38家" counts both
                 if per_unit and not _PER_UNIT_SAID.search(subject):
                     continue  # a per-person/per-month figure was asked: "代缴…181亿元" is a total
                 said = normalize(subject)
@@ -720,6 +741,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     own = max(own, share)  # a cover line's date is the document's: its heading names the event
                 if own <= 0.0 and c.expects == DURATION_KINDS and _DURATION_NOUN.search(clause):
                     own = SYNONYM_SHARE * TOPIC_MIN  # "服务了多长时间" → "活动时长近27万小时": the clause names a length of time
+                if own <= 0.0 and speaker:
+                    own = SYNONYM_SHARE * TOPIC_MIN  # "济南市长清区区长 王士强" on the cover of the report asked about
                 if own <= 0.0:
                     continue
                 # the condition is what precedes the stating clause ("…一年以上不满三年的，"); the clause's own
@@ -731,6 +754,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     bracket = fits(given, own_condition.group()) if own_condition else None
                 if bracket is False:
                     continue  # "已满1年不满10年的，年休假5天" does not answer for 12 years of work
+                enumerates = headed or (lists and list_head is not None and _closes_on(clause, list_head))
                 score = (share + own + 0.5 * _weighted_cover(focus, said, idf) + (0.1 if figures and figure else 0.0)
                          + ASKING_WEIGHT * asked_here  # "…介绍，山西在哪些方面具有发展优势"
                          + CLOZE_WEIGHT * filled  # "大力推动什么转型" → "大力推动绿色转型"
@@ -743,13 +767,25 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + (0.5 if lists and "、" in unit.quote else 0.0)
                          + (SERIES_WEIGHT if series else 0.0)  # an item of a numbered or 一是/二是 series
                          + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named
-                         + (BRACKET_WEIGHT if bracket else 0.0))  # the bracket for the asker's case beats a general cap
+                         + (BRACKET_WEIGHT if bracket else 0.0)  # the bracket for the asker's case beats a general cap
+                         + (LIST_HEAD_WEIGHT if enumerates else 0.0)  # "哪些项目" → "…、黄河城市广场等项目建设"
+                         + (QUOTED_WEIGHT if quoting else 0.0))  # "“三项机制”" → "用好…“三项机制”"
                 names = nearest is not None and term_covered(nearest.word, said) >= SYNONYM_SHARE
                 candidates.append((names, unit.table, Clause(marker, unit.quote, score, focus=clause)))
+                if enumerates:
+                    enumerating.add(id(candidates[-1]))
+                if person and names_person(clause, question):
+                    naming_someone.add(id(candidates[-1]))
     naming = {clause.marker for names, _, clause in candidates if names}
     # within a passage, the line that names the word next to the interrogative (基金支出…), not its sibling
     # (基金收入…); other passages compete as they are ("约定" is no reason to drop a law's brackets)
     candidates = [x for x in candidates if x[0] or x[2].marker not in naming]
+    if enumerating:
+        # "“2+2”产业体系是哪几个产业": the run of 产业 answers, not the sentence that names the 体系 best
+        candidates = [x for x in candidates if id(x) in enumerating]
+    if naming_someone:
+        # "这份报告是谁作的": a name answers who, not the sentence that shares the question's words
+        candidates = [x for x in candidates if id(x) in naming_someone]
     best_cell = False
     for _, cell, clause in candidates:
         if best is None or clause.score > best.score:
@@ -985,14 +1021,131 @@ def list_clause(clause: Clause, passage: str) -> Clause:
     whole 一是…；二是… series the clause belongs to."""
     if numbered_items(clause.text) >= 2:
         return clause
+    for series in (_parallel_statements(clause.text, passage), _colon_series(clause.text, passage)):
+        if series != clause.text:
+            return replace(clause, text=series)
     if enumeration(clause.focus):
         return replace(clause, text=clause.focus)
     return replace(clause, text=_ordinal_series(clause.text, passage))
 
 
+def _parallel_statements(quote: str, passage: str) -> str:
+    """The short statements of the passage in the quote's frame, joined ("我们有产业优势。" → "我们有产业优势。
+    我们有交通优势。我们有生态优势。…"); the quote when it is no statement of a parallel series."""
+    frame = parallel_frame(passage)
+    if frame is None or not in_frame(quote, frame):
+        return quote
+    return "".join(m.group().strip() for m in _FULL_SENTENCE.finditer(passage) if in_frame(m.group(), frame))
+
+
 def _in_series(quote: str, passage: str) -> bool:
-    """The statement holds numbered items ("（一）…；（二）…") or is one item of a 一是…；二是… series."""
-    return numbered_items(quote) >= 2 or _ordinal_series(quote, passage) != quote
+    """The statement holds numbered items ("（一）…；（二）…"), is one item of a 一是…；二是… series, or leads
+    a series with a colon ("面临的困难和挑战：经济实力偏弱，…；重点项目偏少，…；…")."""
+    return (numbered_items(quote) >= 2 or _ordinal_series(quote, passage) != quote
+            or _colon_series(quote, passage) != quote or _parallel_statements(quote, passage) != quote)
+
+
+def _colon_series(quote: str, passage: str) -> str:
+    """The series a colon opens in the quote's sentence, from the quote to the sentence's end, when ；
+    separates two items or more after the colon ("…困难和挑战：甲，…；乙，…；丙"); else the quote."""
+    body = quote.strip().rstrip("；;")
+    colon = re.search(r"[：:](?=[^：:]{4,})", body)
+    if not body or colon is None or re.search(r"[：:]\s*$", body):
+        return quote
+    for sentence in _FULL_SENTENCE.finditer(passage):
+        text = sentence.group()
+        at = text.find(body)
+        if at < 0:
+            continue
+        rest = text[at:]
+        after = rest[rest.find(colon.group()) + 1:]
+        return rest.strip() if len([x for x in re.split(r"[；;]", after) if x.strip()]) >= 2 else quote
+    return quote
+
+
+# "推进哪些项目建设", "哪几个产业", "哪四块片区", "有哪些困难和挑战": the noun the enumeration must be of
+_LIST_HEAD = re.compile(r"(?:哪些|哪几|哪[两二三四五六七八九十])([\u4e00-\u9fff]{1,10})")
+_MEASURE = frozenset("个 项 类 种 块 家 条 大 所 位 批 的 方面".split())
+
+
+def asked_list_head(question: str) -> str | None:
+    """The first word of what a list question asks for ("推进哪些项目建设？" → 项目, "哪几个产业" → 产业),
+    None without one ("哪三项", "哪些方面")."""
+    m = _LIST_HEAD.search(normalize(question))
+    if m is None:
+        return None
+    tags = pos_tags(m.group(1))
+    while tags and tags[0][0] in _MEASURE:
+        tags = tags[1:]
+    phrase = []  # the noun phrase right after the interrogative: 项目建设, 发展优势, 企业 (获评… is its verb)
+    for word, flag in tags:
+        if not flag.startswith(("n", "vn", "an", "j")):
+            break
+        phrase.append((word, flag))
+    # its first plain noun (项目 of 项目建设, 优势 of 发展优势), else its first word (困难 of 困难和挑战)
+    head = next((w for w, f in phrase if not f.startswith(("vn", "an"))), phrase[0][0] if phrase else "")
+    # 国家/城市: place names stand for the head word (asks_places), which a run of them never writes
+    return head if len(head) >= 2 and head not in ("内容", "东西", "事情", "措施", "工作", "情况") \
+        and head not in _PLACE_HEADS else None
+
+
+def _series_of(quote: str, passage: str, head: str) -> bool:
+    """The quote is a series of the asked noun: statements in one frame ("我们有产业优势。我们有交通优势。"),
+    or a series whose colon follows the noun ("困难和挑战：甲，…；乙，…")."""
+    text = normalize(quote)
+    if head in text and _parallel_statements(quote, passage) != quote:
+        return True
+    colon = re.search(r"[：:]", text)
+    if colon is None or head not in text[max(0, colon.start() - 12):colon.start()]:
+        return False
+    after = text[colon.end():]  # "…的单位包括：序号：1，…；序号：2，…", "…困难和挑战：甲，…；乙，…"
+    return (numbered_items(after) >= 2 or len([x for x in re.split(r"[；;]", after) if x.strip()]) >= 2
+            or _colon_series(quote, passage) != quote)
+
+
+def _closes_on(clause: str, head: str) -> bool:
+    """The clause's 、-run is of the asked noun: it ends on a word ending in it ("…、黄河城市广场等项目建设",
+    "…、文旅康养两大特色产业"); 产业链 is no 产业."""
+    runs = _ENUMERATED.findall(re.sub(r"[“”\"「」]", "", normalize(clause)))  # "专精特新“小巨人”企业" is one name
+    if not runs:
+        return False
+    last = max(runs, key=lambda r: r.count("、")).split("、")[-1]
+    # what the items are: the words after 等, or the item's last two words ("化优势为胜势" is of 胜势)
+    words = jieba.lcut(last.rsplit("等", 1)[1]) if "等" in last else jieba.lcut(last)[-2:]
+    return any(w.endswith(head) for w in words)
+
+
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
+
+
+def _sums_a_group(clause: str, c: Constraints, figures: int) -> bool:
+    """The clause's one figure counts a group of which the question names one member: "全区新增省级瞪羚、
+    专精特新中小企业38家" for "省级专精特新企业有多少家", "其中图解、视频等多元化解读14篇" for "视频形式的解读"."""
+    if figures != 1:
+        return False
+    text = normalize(clause)
+    runs = _ENUMERATED.findall(text)
+    if not runs:
+        return False
+    run = max(runs, key=lambda r: r.count("、"))
+    items = run.split("、")
+    if not figure_kinds(items[-1]):
+        return False  # the figure is not the run's: "甲、乙两地…，共投资5亿元" is read clause by clause
+    named_last = re.sub(r"[\d.]+.*$", "", items[-1])
+    if len(named_last) > 12 or re.search(r"应当|应在|可以|不得|必须|之内|以内", named_last):
+        # "省、自治区、直辖市人民政府应当在接到报告1小时内": the figure is the rule's, not a count of the group
+        return False
+    question = normalize(c.question)
+    # an item is named by its own last word (瞪羚, 图解): the words all items share (新增, 省级) are context
+    named = []
+    for item in items:
+        name = re.sub(r"[\d.]+.*$", "", item).replace("等", "、").split("、")[0]
+        tags = pos_tags(name)
+        if not tags or not tags[-1][1].startswith(("n", "j")):
+            return False  # "多层次、多渠道谋划储备重大项目194个": ways of doing one thing, not a group of things
+        words = [w for w in tokenize(name) if len(w) >= 2]
+        named.append(bool(words) and words[-1] in question)
+    return sum(named) == 1 and len(named) >= 2
 
 
 def clause_sentence(clause: Clause) -> str:

@@ -103,13 +103,23 @@ _THRESHOLD = re.compile(rf"([\u4e00-\u9fff]{{2}})({_NUM})({_UNIT})(?:[(（]含[)
 _ANY_THRESHOLD = re.compile(rf"({_NUM})({_UNIT})(?:[(（]含[)）])?及?(以上|以下)")
 
 
+_OVER = re.compile(rf"(?:超过|高于|大于|多于)({_NUM})({_UNIT})(?!以上|及以上|以下)")
+_UNDER = re.compile(rf"(?:低于|少于|不足|不到)({_NUM})({_UNIT})(?!以上|及以上|以下)")
+
+
+def _bounds(text: str) -> str:
+    """"超过30万元" is the bound "30万元以上" (and "低于5人" "5人以下"): a bound is one however it is written."""
+    text = _text(text)
+    return _UNDER.sub(r"\1\2以下", _OVER.sub(r"\1\2以上", text))
+
+
 def misses_threshold(question: str, text: str) -> bool:
     """The question counts a set above or below a bound ("60岁及以上的老人", "年纳税100万元以上的企业") and the
     text writes no such bound: its figure counts everyone (年末户籍人口112.64万人), not the set asked."""
-    asked = [(_value(m.group(1), m.group(2)), m.group(3)) for m in _ANY_THRESHOLD.finditer(_text(question))]
+    asked = [(_value(m.group(1), m.group(2)), m.group(3)) for m in _ANY_THRESHOLD.finditer(_bounds(question))]
     if not asked:
         return False
-    stated = {(_value(m.group(1), m.group(2)), m.group(3)) for m in _ANY_THRESHOLD.finditer(_text(text))}
+    stated = {(_value(m.group(1), m.group(2)), m.group(3)) for m in _ANY_THRESHOLD.finditer(_bounds(text))}
     return not all(bound in stated for bound in asked)
 
 

@@ -56,8 +56,36 @@ def numbered_items(text: str) -> int:
     return len(_ITEM_START.findall(text))
 
 
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]")
+PARALLEL_CHARS = 20  # a statement of a parallel series is short: "我们有产业优势。", "坚持稳中求进。"
+
+
+def parallel_frame(text: str) -> tuple[str, str] | None:
+    """The frame that two short statements of `text` or more share, its first three and last two characters
+    ("我们有产业优势。…我们有交通优势。" → ("我们有", "优势")), None without one: a report lists by parallel
+    sentences as often as by numbers."""
+    counts: dict[tuple[str, str], int] = {}
+    for m in _SENTENCE.finditer(text):
+        sentence = m.group().strip().rstrip("。！？!?")
+        if 5 <= len(sentence) <= PARALLEL_CHARS:
+            frame = (sentence[:3], sentence[-2:])
+            counts[frame] = counts.get(frame, 0) + 1
+    found = [frame for frame, n in counts.items() if n >= 2]
+    return found[0] if found else None
+
+
+def in_frame(sentence: str, frame: tuple[str, str]) -> bool:
+    body = sentence.strip().rstrip("。！？!?")
+    return 5 <= len(body) <= PARALLEL_CHARS and body.startswith(frame[0]) and body.endswith(frame[1])
+
+
 def _goes_on(text: str, following: Chunk, section: str, rows: bool) -> bool:
     """Does `following` (the next passage of the same document) go on with the list `text` leaves open?"""
+    frame = parallel_frame(text)
+    if frame is not None and following.origin.section_path == section:
+        opening = _SENTENCE.match(following.text.lstrip())
+        if opening and in_frame(opening.group(), frame):
+            return True  # "…我们有交通优势。…" and the next passage opens "我们有生态优势。"
     first = first_item_number(following.text)
     if text.rstrip().endswith(("：", ":")):
         # "…编制范围的单位包括：" and then its items, or the rows of the table it introduces

@@ -229,3 +229,19 @@ def test_sets_over_synthetic_documents_of_other_places(name: str, folder: str):
     questions = load_questions(SETS / f"{name}.jsonl")
     assert len(questions) >= 72 and {q.doc for q in questions} == set(texts)
     _check(questions, lambda doc: texts[doc])
+
+
+def test_para_sets_ask_in_everyday_words():
+    """para_*.jsonl: written at the start of the 2026-11-30 sixth stop by two authors who had not seen the code,
+    most questions in the asker's own words (a situation, not the document's terms); run once untouched, then
+    read and tuned on (README)."""
+    _check_fresh_trio("para")
+    for name in ("para_demo", "para_real", "para_laws_full"):
+        questions = load_questions(SETS / f"{name}.jsonl")
+        assert sum(q.type == "paraphrase" for q in questions) >= 30
+
+
+def test_fresh8_sets_written_at_the_start_of_the_sixth_stop():
+    """fresh8_*.jsonl: written at the start of the 2026-11-30 sixth stop by three authors who had not seen the
+    code; run only at the stop's end, never read (README)."""
+    _check_fresh_trio("fresh8")

@@ -756,3 +756,84 @@ def test_a_citys_whole_city_figure_does_not_answer_for_its_province():
 def test_a_rate_per_mille_is_a_rate():
     assert expected_kinds("凤阳县2022年人口自然增长率是多少？") == {"percent"}
     assert "-1.52‰" in _answer("凤阳县2022年人口自然增长率是多少？", _passage("全县人口出生率5.86‰，人口自然增长率-1.52‰。"))
+
+
+# 济南市长清区2024年政府工作报告 (the demo document), as its paragraphs read once the PDF's line breaks are joined
+CHANGQING_CHALLENGES = ("同时，我们也必须清醒看到面临的困难和挑战：经济实力偏弱，发展质量还不够高；重点项目偏少，产业体系还不健全；"
+                        "财政保障较弱，基础设施、公共服务、基层治理还有短板；干部思想、能力和知识储备还有差距，等等。"
+                        "我们要系统谋划、着力克服。")
+CHANGQING_BUILDING = ("建筑业是长清的优势产业、支柱产业，当前面临着竞争加剧、拓展趋缓、资金紧张等困难和挑战，今年我们将在融资、"
+                      "场景、人才、市场等方面给予政策扶持。")
+CHANGQING_AREAS = ("聚焦新能源汽车装备及零部件、生物医药两大主导产业发展，深入推进产教融合、改革创新和优化环境，加快高铁片区、"
+                   "中川湾片区、农批市场片区和大学园片区四大片区开发建设。")
+CHANGQING_RAIL_AREA = ("大力发展大型商住综合体，推进汉云谷产业园绿色金融总部、清河坊商业街、黄河城市广场等项目建设，"
+                       "加快中川街等道路基础设施建设，加大片区配套，增强产业承载力。")
+
+
+def test_a_list_is_the_series_its_asked_noun_opens_with_a_colon():
+    """"面临哪些困难和挑战": the series after "困难和挑战：" is quoted whole, every ；-item, not its first
+    comma clause (which other industries' "竞争加剧、…等困难和挑战" would outweigh)."""
+    from rag.answerability import _in_series, list_clause
+
+    c = parse_constraints("报告里提到长清当前面临哪些困难和挑战？")
+    clause = best_clause(c, [_passage(CHANGQING_CHALLENGES)], {})
+    assert clause is not None
+    quoted = list_clause(clause, CHANGQING_CHALLENGES).text
+    for item in ("经济实力偏弱", "重点项目偏少", "财政保障较弱", "干部思想、能力和知识储备还有差距"):
+        assert item in quoted
+    assert not _in_series(CHANGQING_BUILDING, CHANGQING_BUILDING)  # a 、-run is no series
+
+
+def test_a_list_told_in_parallel_statements_is_quoted_statement_by_statement():
+    """"长清有哪些优势": "我们有产业优势。…我们有交通优势。…" is a list, as one passage or cut over two."""
+    from rag.answerability import list_clause
+    from rag.list_continuation import continued
+
+    first = ("我们有信心、有底气在发挥自身优势中实现跨越赶超。我们有产业优势。去年以来，区委、区政府谋划确定了“2+2”的产业体系。"
+             "我们有交通优势。济郑高铁全线开通，让我们迈入“高铁”时代。")
+    second = "我们有生态优势。南倚泰山、西临黄河。我们有科研人才优势。长清大学城聚集了13所高校。我们有干部优势。近年来，干部得到锤炼。"
+    chunks = [Chunk(chunk_id=str(i), text=t, origin=Origin(doc="d", section=("察势者智",), page=1, kind="text"))
+              for i, t in enumerate((first, second))]
+    whole = continued(Passage(chunk=chunks[0], score=1.0, rank=1, row=0), chunks)
+    clause = best_clause(parse_constraints("政府工作报告认为长清在发展上有哪些优势？"), [whole], {})
+    assert clause is not None
+    quoted = list_clause(clause, whole.text).text
+    assert all(f"我们有{x}优势" in quoted for x in ("产业", "交通", "生态", "科研人才", "干部"))
+
+
+def test_a_list_is_an_enumeration_of_the_noun_asked():
+    """"高铁片区推进哪些项目建设": the 、-run that ends on 项目, not the one of 片区 that names 高铁片区."""
+    from rag.answerability import asked_list_head
+
+    assert asked_list_head("高铁片区今年要推进哪些项目建设？") == "项目"
+    assert asked_list_head("长清确定的“2+2”产业体系具体是哪几个产业？") == "产业"
+    assert asked_list_head("县级财力优先保障哪几个方面？") is None  # 方面 names no noun to match
+    clause = best_clause(parse_constraints("高铁片区今年要推进哪些项目建设？"),
+                         [_passage(CHANGQING_AREAS), _passage(CHANGQING_RAIL_AREA)], {})
+    assert clause is not None and "黄河城市广场" in clause.text
+
+
+def test_a_figure_counting_a_group_does_not_answer_for_one_of_its_members():
+    """"新增省级瞪羚、专精特新中小企业38家" counts both kinds: it answers for the pair, not for 专精特新 alone."""
+    stated = _passage("加大企业培育，全区新增省级瞪羚、专精特新中小企业38家。")
+    assert _answer("去年长清新增的省级专精特新企业单独算有多少家？", stated) == ""
+    assert "38家" in _answer("去年长清新增省级瞪羚、专精特新中小企业多少家？", stated)
+
+
+def test_a_bound_written_in_words_is_the_same_bound():
+    """"超过30万元的村" is the bound 30万元以上: "集体收入20万元以上村超70%" counts other villages."""
+    from rag.conditions import misses_threshold
+
+    assert misses_threshold("村集体年收入超过30万元的村占多大比例？", "集体收入20万元以上村超70%")
+    assert not misses_threshold("村集体年收入超过20万元的村占多大比例？", "集体收入20万元以上村超70%")
+    assert _answer("长清去年村集体年收入超过30万元的村占多大比例？", _passage("集体收入20万元以上村超70%。")) == ""
+
+
+def test_who_delivered_the_report_is_the_name_on_its_cover():
+    """"这份政府工作报告是谁作的": the question names only the document (its card's title), and the cover line
+    "济南市长清区区长 王士强" names the speaker; the sentences that share more words name nobody."""
+    card = DocumentCard(title="政府工作报告", place="长清区", place_full="济南市长清区", year=2024)
+    cover = _passage("——2024年1月17日在济南市长清区第十八届人民代表大会第三次会议上\n济南市长清区区长 王士强")
+    opening = _passage("现在，我代表区人民政府向大会报告工作，请予审议，并请各位政协委员和其他列席同志提出意见。")
+    clause = best_clause(parse_constraints("这份政府工作报告是谁作的？"), [opening, cover], {}, None, lambda doc: card)
+    assert clause is not None and "王士强" in clause.text
