@@ -648,6 +648,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     candidates: list[tuple[bool, bool, Clause]] = []  # (names the nearest word, is a table cell, clause)
     enumerating: set[int] = set()  # the candidates that enumerate the noun a list question asks for
     naming_someone: set[int] = set()  # …and those that name a person, when the question asks who
+    discarded: list[tuple[bool, bool, Clause]] = []  # dropped with their statement (kept alive: ids stay unique)
     articles = articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
@@ -697,6 +698,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             quoting = bool(quoted) and any(q in unit.context for q in quoted)  # the quote or its lead
             # the sentence names what the asking clause asks, however its own commas cut it
             asked_here = _weighted_cover(asking, normalize(unit.quote), idf) if asking else 0.0
+            first, grouped = len(candidates), 0.0
             for i, (clause, subject) in enumerate(unit.clauses):
                 # the question's own figure of the same kind ("单价100万元以上") is given, not an answer; the 2 of
                 # "两年期" does not hide the 2 of "不得超过二个月"
@@ -716,6 +718,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                         head.word, (unit.sentence or unit.context) + normalize(cited)) < SYNONYM_SHARE:
                     continue  # "固定资产投资增长多少": "…债券资金9.22亿元，同比增长63.5%" is the 债券资金's growth
                 if figure and not lists and not each and _sums_a_group(clause, c, len(figures)):
+                    grouped = max(grouped, topic_coverage(c, normalize(clause), idf)[0], 1e-9)
                     continue  # "省级专精特新企业有多少家": "新增省级瞪羚、专精特新中小企业38家" counts both
                 if per_unit and not _PER_UNIT_SAID.search(subject):
                     continue  # a per-person/per-month figure was asked: "代缴…181亿元" is a total
@@ -776,6 +779,12 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     enumerating.add(id(candidates[-1]))
                 if person and names_person(clause, question):
                     naming_someone.add(id(candidates[-1]))
+            if grouped:
+                # the statement's clause that names the asked member best gives the group's figure: its
+                # clauses that name less of it ("17家企业入选全市民营企业100强榜单") count other things
+                weaker = [x for x in candidates[first:] if topic_coverage(c, normalize(x[2].focus), idf)[0] < grouped]
+                discarded.extend(weaker)
+                candidates[first:] = [x for x in candidates[first:] if x not in weaker]
     naming = {clause.marker for names, _, clause in candidates if names}
     # within a passage, the line that names the word next to the interrogative (基金支出…), not its sibling
     # (基金收入…); other passages compete as they are ("约定" is no reason to drop a law's brackets)
@@ -1138,12 +1147,14 @@ def _sums_a_group(clause: str, c: Constraints, figures: int) -> bool:
     question = normalize(c.question)
     # an item is named by its own last word (瞪羚, 图解): the words all items share (新增, 省级) are context
     named = []
-    for item in items:
-        name = re.sub(r"[\d.]+.*$", "", item).replace("等", "、").split("、")[0]
-        tags = pos_tags(name)
+    for n, item in enumerate(items):
+        text = re.sub(r"[\d.]+.*$", "", item)
+        tags = pos_tags(text.split("等")[0])
         if not tags or not tags[-1][1].startswith(("n", "j")):
             return False  # "多层次、多渠道谋划储备重大项目194个": ways of doing one thing, not a group of things
-        words = [w for w in tokenize(name) if len(w) >= 2]
+        words = [w for w, _ in tags]  # jieba may cut a rare name (瞪羚 → 瞪/羚): its last piece still names it
+        if n == len(items) - 1 and "等" not in text and len(words) >= 2:
+            words = words[:-1]  # the last item ends on the group's head (专精特新 + 中小企业): its name is before it
         named.append(bool(words) and words[-1] in question)
     return sum(named) == 1 and len(named) >= 2
 

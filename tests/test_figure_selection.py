@@ -815,9 +815,12 @@ def test_a_list_is_an_enumeration_of_the_noun_asked():
 
 def test_a_figure_counting_a_group_does_not_answer_for_one_of_its_members():
     """"新增省级瞪羚、专精特新中小企业38家" counts both kinds: it answers for the pair, not for 专精特新 alone."""
-    stated = _passage("加大企业培育，全区新增省级瞪羚、专精特新中小企业38家。")
+    stated = _passage("加大企业培育，17家企业入选全市民营企业100强榜单，冶金化工、大华医特获评国家级专精特新“小巨人”企业，"
+                      "全区新增省级瞪羚、专精特新中小企业38家。")
+    # …nor does the statement's other clause, which names less of what is asked
     assert _answer("去年长清新增的省级专精特新企业单独算有多少家？", stated) == ""
     assert "38家" in _answer("去年长清新增省级瞪羚、专精特新中小企业多少家？", stated)
+    assert "17家" in _answer("去年长清有多少家企业入选全市民营企业100强榜单？", stated)
 
 
 def test_a_bound_written_in_words_is_the_same_bound():
