@@ -648,7 +648,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     candidates: list[tuple[bool, bool, Clause]] = []  # (names the nearest word, is a table cell, clause)
     enumerating: set[int] = set()  # the candidates that enumerate the noun a list question asks for
     naming_someone: set[int] = set()  # …and those that name a person, when the question asks who
-    discarded: list[tuple[bool, bool, Clause]] = []  # dropped with their statement (kept alive: ids stay unique)
+    dropped: set[int] = set()  # …and those their statement's group figure rules out
     articles = articles_by_doc(passages)
     for marker, passage in enumerate(passages, start=1):
         if card_of is not None and not check_passage(c, passage.chunk, card_of(passage.chunk.origin.doc)).ok:
@@ -782,9 +782,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             if grouped:
                 # the statement's clause that names the asked member best gives the group's figure: its
                 # clauses that name less of it ("17家企业入选全市民营企业100强榜单") count other things
-                weaker = [x for x in candidates[first:] if topic_coverage(c, normalize(x[2].focus), idf)[0] < grouped]
-                discarded.extend(weaker)
-                candidates[first:] = [x for x in candidates[first:] if x not in weaker]
+                dropped.update(id(x) for x in candidates[first:]
+                               if topic_coverage(c, normalize(x[2].focus), idf)[0] < grouped)
+    candidates = [x for x in candidates if id(x) not in dropped]
     naming = {clause.marker for names, _, clause in candidates if names}
     # within a passage, the line that names the word next to the interrogative (基金支出…), not its sibling
     # (基金收入…); other passages compete as they are ("约定" is no reason to drop a law's brackets)
@@ -1075,6 +1075,7 @@ def _colon_series(quote: str, passage: str) -> str:
 # "推进哪些项目建设", "哪几个产业", "哪四块片区", "有哪些困难和挑战": the noun the enumeration must be of
 _LIST_HEAD = re.compile(r"(?:哪些|哪几|哪[两二三四五六七八九十])([\u4e00-\u9fff]{1,10})")
 _MEASURE = frozenset("个 项 类 种 块 家 条 大 所 位 批 的 方面".split())
+_VAGUE_HEADS = frozenset("内容 东西 事情 措施 工作 情况".split())  # name nothing an enumeration would close on
 
 
 def asked_list_head(question: str) -> str | None:
@@ -1094,8 +1095,7 @@ def asked_list_head(question: str) -> str | None:
     # its first plain noun (项目 of 项目建设, 优势 of 发展优势), else its first word (困难 of 困难和挑战)
     head = next((w for w, f in phrase if not f.startswith(("vn", "an"))), phrase[0][0] if phrase else "")
     # 国家/城市: place names stand for the head word (asks_places), which a run of them never writes
-    return head if len(head) >= 2 and head not in ("内容", "东西", "事情", "措施", "工作", "情况") \
-        and head not in _PLACE_HEADS else None
+    return head if len(head) >= 2 and head not in _VAGUE_HEADS and head not in _PLACE_HEADS else None
 
 
 def _series_of(quote: str, passage: str, head: str) -> bool:

@@ -66,17 +66,23 @@ def parallel_frame(text: str) -> tuple[str, str] | None:
     sentences as often as by numbers."""
     counts: dict[tuple[str, str], int] = {}
     for m in _SENTENCE.finditer(text):
-        sentence = m.group().strip().rstrip("。！？!?")
-        if 5 <= len(sentence) <= PARALLEL_CHARS:
-            frame = (sentence[:3], sentence[-2:])
+        body = _statement(m.group())
+        if body:
+            frame = (body[:3], body[-2:])
             counts[frame] = counts.get(frame, 0) + 1
     found = [frame for frame, n in counts.items() if n >= 2]
     return found[0] if found else None
 
 
-def in_frame(sentence: str, frame: tuple[str, str]) -> bool:
+def _statement(sentence: str) -> str:
+    """The sentence without its stop when it is short enough to be a statement of a series, else ""."""
     body = sentence.strip().rstrip("。！？!?")
-    return 5 <= len(body) <= PARALLEL_CHARS and body.startswith(frame[0]) and body.endswith(frame[1])
+    return body if 5 <= len(body) <= PARALLEL_CHARS else ""
+
+
+def in_frame(sentence: str, frame: tuple[str, str]) -> bool:
+    body = _statement(sentence)
+    return bool(body) and body.startswith(frame[0]) and body.endswith(frame[1])
 
 
 def _goes_on(text: str, following: Chunk, section: str, rows: bool) -> bool:
