@@ -96,7 +96,8 @@ def _questions(args: argparse.Namespace, settings) -> int:
         print("\n" + comparison)
         extra.append("## BM25 only vs dense only vs hybrid\n\n" + comparison)
     extra.append(f"Store: {service.store.kind}; embedder: {service.embedder.name}; "
-                 f"fusion weights bm25={settings.bm25_weight}, dense={settings.dense_weight}, rrf_k={settings.rrf_k}; k={args.k}")
+                 f"fusion weights bm25={service.weights.bm25}, dense={service.weights.dense}, "
+                 f"rrf_k={service.weights.rrf_k}; k={args.k}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with open(args.out, "w", encoding="utf-8") as fh:

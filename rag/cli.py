@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (.txt .md .pdf .docx .html)")
     p.add_argument("--rebuild", action="store_true", help="re-read and re-embed everything")
     p.add_argument("--remove", action="append", metavar="KEY", help="remove a document by its key (see `list`)")
+    p.add_argument("--upgrade", action="store_true",
+                   help="a library past RAG_EMBEDDER_AUTO_MAX: also compute RAG_EMBEDDER_UPGRADE's vectors (resumable)")
     p.set_defaults(handler=cmd_index)
 
     p = sub.add_parser("list", help="list indexed documents")
@@ -108,6 +110,19 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
                   "run `python -m rag index` to resume", file=sys.stderr)
             return 130
         print(f"vectors: {state.done} passages embedded")
+    target = service.upgrade_due()
+    if target and args.upgrade:
+        print(f"computing {target} vectors for all {service.store.coverage()[1]} passages; the static ones serve "
+              "meanwhile (Ctrl+C is safe: `python -m rag index --upgrade` resumes)", flush=True)
+        try:
+            switched = service.upgrade_now()
+        except KeyboardInterrupt:
+            print("\nstopped: run `python -m rag index --upgrade` to resume", file=sys.stderr)
+            return 130
+        print(f"vectors: the index now searches with {target}" if switched else "vectors: upgrade not done")
+    elif target:
+        print(f"{service.store.coverage()[1]} passages: searched with static vectors; `python -m rag index --upgrade` "
+              f"(or the chat, in the background) adds {target}'s, which find questions in everyday words better")
     if report.failed and not report.documents:
         return 1
     return 0

@@ -100,6 +100,7 @@ class EmbedProgress:
     started: float = 0.0
     running: bool = False
     error: str = ""
+    upgrade: str = ""  # the embedder whose vectors are being added beside the ones in use (rag.service)
 
     @property
     def seconds_left(self) -> float | None:
@@ -111,7 +112,8 @@ class EmbedProgress:
     def to_dict(self) -> dict[str, object]:
         left = self.seconds_left
         return {"done": self.done, "total": self.total, "running": self.running,
-                "seconds_left": None if left is None else round(left, 1), "error": self.error}
+                "seconds_left": None if left is None else round(left, 1), "error": self.error,
+                "upgrade": self.upgrade}
 
 
 def update_index(
@@ -404,6 +406,75 @@ def embed_pending(
         state.running = False
         report._time("embed", since)
     return state
+
+
+def upgrade_vectors(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    progress: Progress | None = None,
+    state: EmbedProgress | None = None,
+    stop: threading.Event | None = None,
+) -> bool:
+    """Compute `embedder`'s vectors for every segment beside the ones in use, then switch the index to
+    them in one commit; True when switched. Readers keep the old vectors meanwhile (no gap in dense
+    retrieval), blocks on disk make a stopped run resume, and segments added meanwhile are embedded too."""
+    from rag.segments import embedder_slug
+
+    store = IndexStore(settings.index_dir)
+    state = state or EmbedProgress()
+    slug = embedder_slug(embedder.name, embedder.dim)
+    state.done, state.total, state.started, state.running, state.error = 0, 0, time.perf_counter(), True, ""
+    try:
+        while True:
+            manifest = store.read_manifest()
+            if manifest is None:
+                return False
+            if manifest.slug == slug:
+                return True
+            todo = []
+            for name, info in manifest.segments.items():
+                try:
+                    on_disk = store.segment(name).embedded_rows(slug)
+                except RagError:
+                    continue
+                if on_disk < int(info["rows"]):
+                    todo.append((name, int(info["rows"]), on_disk))
+            if not todo:
+                with store.write_lock():  # nothing was added or merged since the check: switch
+                    latest = store.read_manifest()
+                    if latest is None or latest.segments != manifest.segments or latest.embedder != manifest.embedder:
+                        continue
+                    for name, info in latest.segments.items():
+                        info.setdefault("vectors", {})[slug] = int(info["rows"])
+                    latest.embedder, latest.dim = embedder.name, embedder.dim
+                    store.commit(latest, settings.vector_store)
+                log.info("index switched to %s vectors", embedder.name)
+                return True
+            state.total = state.done + sum(rows - done for _, rows, done in todo)
+            with tqdm(total=state.total, initial=state.done, desc=f"{embedder.name} vectors", unit="passage",
+                      leave=False) as bar:
+                for name, rows, done in todo:
+                    try:
+                        segment = store.segment(name)
+                    except RagError:
+                        continue  # merged away or removed meanwhile
+                    for block in range(done // BLOCK_ROWS, (rows + BLOCK_ROWS - 1) // BLOCK_ROWS):
+                        if stop is not None and stop.is_set():
+                            return False
+                        lo, hi = block * BLOCK_ROWS, min((block + 1) * BLOCK_ROWS, rows)
+                        segment.write_block(slug, block, embedder.embed_documents(
+                            [segment.chunk(r).embed_text for r in range(lo, hi)]))
+                        state.done += hi - lo
+                        bar.update(hi - lo)
+                        if progress:
+                            progress(state.done / max(state.total, 1),
+                                     f"{embedder.name}: {state.done}/{state.total} passages")
+    except BaseException as exc:
+        state.error = "" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        raise
+    finally:
+        state.running = False
 
 
 def _publish(store: IndexStore, name: str, slug: str, rows: int) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 from rag.card import DocumentCard
 from rag.embedders.base import Embedder
 from rag.index_store import DocumentEntry, IndexStore, Manifest, SegmentCache
-from rag.indexing import EmbedProgress, IndexReport, Progress, embed_pending, update_index
+from rag.indexing import EmbedProgress, IndexReport, Progress, embed_pending, update_index, upgrade_vectors
 from rag.schema import Chunk
 from rag.settings import Settings
 from rag.titles import TitleIndex
@@ -114,6 +114,12 @@ class PassageStore(Protocol):
     def embed_pending(self, embedder: Embedder, *, progress: Progress | None = None,
                       state: EmbedProgress | None = None, stop: threading.Event | None = None) -> EmbedProgress: ...
 
+    def upgrade_vectors(self, embedder: Embedder, *, progress: Progress | None = None,
+                        state: EmbedProgress | None = None, stop: threading.Event | None = None) -> bool:
+        """Give every passage `embedder`'s vectors and switch to them: True once switched; False (stopped,
+        or a backend that cannot) leaves the index as it was, the old vectors in use."""
+        ...
+
 
 class LocalStore:
     """Today's on-disk index (rag.index_store + rag.indexing), unchanged, behind the protocol."""
@@ -172,6 +178,10 @@ class LocalStore:
     def embed_pending(self, embedder: Embedder, *, progress: Progress | None = None,
                       state: EmbedProgress | None = None, stop: threading.Event | None = None) -> EmbedProgress:
         return embed_pending(self.settings, embedder, progress=progress, state=state, stop=stop)
+
+    def upgrade_vectors(self, embedder: Embedder, *, progress: Progress | None = None,
+                        state: EmbedProgress | None = None, stop: threading.Event | None = None) -> bool:
+        return upgrade_vectors(self.settings, embedder, progress=progress, state=state, stop=stop)
 
 
 def _milvus(settings: Settings) -> PassageStore:

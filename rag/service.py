@@ -16,7 +16,7 @@ from rag.paraphrase import WordVectors, load_word_vectors
 from rag.passage_store import IndexSnapshot, PassageStore, make_passage_store
 from rag.retrieval import FusionWeights, HybridRetriever, Mode
 from rag.schema import Passage
-from rag.settings import AUTO_EMBEDDER, Settings
+from rag.settings import AUTO_EMBEDDER, STATIC_EMBEDDER, Settings
 from rag.tokenizer import tokenize
 
 
@@ -52,8 +52,12 @@ class RagService:
         with self._lock:
             if self._embedder is None:
                 built = self.store.built_with() if self.auto_embedder else None
-                self._embedder = self._named(built if built in AUTO_CHOICES else None)
+                self._embedder = self._named(built if built in self._auto_names() else None)
             return self._embedder
+
+    def _auto_names(self) -> tuple[str, ...]:
+        """The embedders an "auto" library may be built with: e5, the static model, the upgrade."""
+        return (*AUTO_CHOICES, *((self.settings.embedder_upgrade,) if self.settings.embedder_upgrade else ()))
 
     def _named(self, name: str | None) -> Embedder:
         """Each embedder is loaded once, so following the library's size back and forth costs no reload."""
@@ -65,15 +69,15 @@ class RagService:
     def _follow_index_embedder(self) -> None:
         """Another process (the CLI) may have switched an "auto" library to the other embedder."""
         built = self.store.built_with() if self.auto_embedder else None
-        if built in AUTO_CHOICES and built != self.embedder.name:
+        if built in self._auto_names() and built != self.embedder.name:
             self._embedder = self._named(built)
 
     def _fit_embedder_to_size(self, report: IndexReport) -> None:
         """With "auto", a library that grew past (or shrank below) the limit is re-embedded with the
         embedder its size calls for; the text stays searchable meanwhile."""
         wanted = auto_choice(self.settings, report.chunks)
-        if wanted == self.embedder.name:
-            return
+        if wanted == self.embedder.name or (wanted == STATIC_EMBEDDER and self._upgraded()):
+            return  # an archive already switched to the upgrade keeps it: added documents get its vectors
         switched = self.store.update([], self._named(wanted), embed=False)
         with self._lock:
             self._embedder = self._named(wanted)
@@ -82,10 +86,28 @@ class RagService:
         report.notes.extend(switched.notes)
         report.pending = switched.pending
 
+    def _upgraded(self) -> bool:
+        return bool(self.settings.embedder_upgrade) and self.embedder.name == self.settings.embedder_upgrade
+
+    def upgrade_due(self) -> str | None:
+        """The embedder an "auto" library past the limit upgrades to, while it still has static vectors."""
+        s = self.settings
+        if not (self.auto_embedder and s.embedder_upgrade) or self.store.built_with() != STATIC_EMBEDDER:
+            return None
+        embedded, passages = self.store.coverage()
+        return s.embedder_upgrade if passages > s.embedder_auto_max_passages and embedded == passages else None
+
     @property
     def weights(self) -> FusionWeights:
+        return self.weights_for(self.store.coverage()[1])
+
+    def weights_for(self, passages: int) -> FusionWeights:
+        """The fusion weights for a library of `passages`: a contextual model's vectors over an archive past
+        the auto limit weigh as `dense_weight_archive` (static vectors keep `dense_weight`)."""
         s = self.settings
-        return FusionWeights(bm25=s.bm25_weight, dense=s.dense_weight, rrf_k=s.rrf_k, coverage=s.coverage_weight)
+        archive = passages > s.embedder_auto_max_passages and self.embedder.name != STATIC_EMBEDDER
+        dense = s.dense_weight_archive if archive else s.dense_weight
+        return FusionWeights(bm25=s.bm25_weight, dense=dense, rrf_k=s.rrf_k, coverage=s.coverage_weight)
 
     def index_exists(self) -> bool:
         return self.store.exists()
@@ -108,6 +130,8 @@ class RagService:
     ) -> IndexReport:
         """With `background`, return as soon as the new text is searchable (BM25) and compute its vectors
         in a background thread; `embedding_progress()` reports how far that is."""
+        if self._embedding.upgrade:
+            self._embed_stop.set()  # an upgrade in progress stops after its block and resumes below
         self.wait_for_embedding()  # one vector writer at a time; a background run is resumed below
         embed_here = embed and not background
         report = self.store.update(paths, self.embedder, rebuild=rebuild, remove=remove, progress=progress,
@@ -122,9 +146,26 @@ class RagService:
                     report.stages[stage] = report.stages.get(stage, 0.0) + seconds
         with self._lock:
             self._retriever = None
-        if background and report.pending:
+        if background and (report.pending or self.upgrade_due()):
             self.start_embedding()
         return report
+
+    def upgrade_now(self, progress: Progress | None = None) -> bool:
+        """The CLI's `index --upgrade`: the upgrade's vectors in this thread (Ctrl+C keeps what is done)."""
+        target = self.upgrade_due()
+        if target is None:
+            return False
+        self.wait_for_embedding()
+        self._embedding = EmbedProgress(upgrade=target)
+        return self._upgrade(target, progress)
+
+    def _upgrade(self, target: str, progress: Progress | None = None) -> bool:
+        switched = self.store.upgrade_vectors(self._named(target), progress=progress, state=self._embedding,
+                                              stop=self._embed_stop)
+        if switched:
+            with self._lock:
+                self._embedder, self._retriever = self._named(target), None
+        return switched
 
     def embed_now(self, progress: Progress | None = None) -> EmbedProgress:
         """Compute missing vectors in this thread (the CLI: a progress bar, Ctrl+C keeps what is done)."""
@@ -150,6 +191,10 @@ class RagService:
     def _embed_worker(self) -> None:
         try:
             self.store.embed_pending(self.embedder, state=self._embedding, stop=self._embed_stop)
+            target = None if self._embed_stop.is_set() else self.upgrade_due()
+            if target is not None:  # then the better vectors of an archive, searchable meanwhile
+                self._embedding.upgrade = target
+                self._upgrade(target)
         except Exception as exc:  # shown by embedding_progress(); the text stays searchable
             self._embedding.error = f"{exc.__class__.__name__}: {exc}"
         finally:
@@ -185,7 +230,8 @@ class RagService:
             if self._retriever is None or self._retriever.index.version != version:
                 self._follow_index_embedder()
                 loaded = self.store.snapshot(self.embedder)
-                self._retriever = HybridRetriever(loaded, self.embedder, self.weights, self.filters)
+                self._retriever = HybridRetriever(loaded, self.embedder, self.weights_for(len(loaded.chunks)),
+                                                  self.filters)
                 tokenize("预热")  # load jieba's dictionary now rather than inside the first query
             return self._retriever
 

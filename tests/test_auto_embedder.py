@@ -42,3 +42,37 @@ def test_a_library_past_the_limit_is_embedded_with_the_static_model_and_back_wit
 
     # The first service notices the switch at its next search rather than failing on a mismatch.
     assert "30.24亿元" in big.search(QUESTION, k=1)[0].text and big.embedder.name == E5_EMBEDDER
+
+
+@pytest.mark.model
+def test_an_archive_past_the_limit_moves_to_e5_in_the_background_and_keeps_it(tmp_path):
+    """The chat's path: static vectors make the archive searchable at once; e5's (ONNX int8) are computed
+    in the background and replace them in one switch; then e5 weighs as much as BM25 does, or more."""
+    from rag.settings import ONNX_E5_EMBEDDER
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / DEMO.name).write_bytes(DEMO.read_bytes())
+    service = RagService(_settings(tmp_path, limit=50))
+    report = service.index([tmp_path / "data"], background=True)
+    assert report.chunks > 50 and "30.24亿元" in service.search(QUESTION, k=1)[0].text  # searchable at once
+    assert service.wait_for_embedding(timeout=600)
+    assert service.embedding_progress()["upgrade"] == ONNX_E5_EMBEDDER and not service.embedding_progress()["error"]
+    assert service.store.built_with() == ONNX_E5_EMBEDDER and service.upgrade_due() is None
+    assert service.embedder.name == ONNX_E5_EMBEDDER and service.store.coverage() == (report.chunks, report.chunks)
+    assert service.weights.dense == service.settings.dense_weight_archive > service.settings.dense_weight
+    assert any("30.24亿元" in p.text for p in service.search(QUESTION, k=5, mode="dense"))
+
+    # A document added later gets e5 vectors too: the archive does not fall back to the static model.
+    (tmp_path / "data" / "note.txt").write_text("2024年长清区新建口袋公园12处。\n", encoding="utf-8")
+    added = service.index([tmp_path / "data"])
+    assert added.added == ["note.txt"] and not any("re-embedding" in n for n in added.notes)
+    assert service.store.built_with() == ONNX_E5_EMBEDDER and added.embedded == added.chunks - report.chunks
+    assert "口袋公园" in service.search("新建了多少处口袋公园", k=1)[0].text
+
+    # With RAG_EMBEDDER_UPGRADE empty an archive keeps its static vectors.
+    plain = RagService(_settings(tmp_path / "plain", limit=50).model_copy(update={"embedder_upgrade": ""}))
+    (tmp_path / "plain" / "data").mkdir(parents=True)
+    (tmp_path / "plain" / "data" / DEMO.name).write_bytes(DEMO.read_bytes())
+    plain.index([tmp_path / "plain" / "data"], background=True)
+    assert plain.wait_for_embedding(timeout=600) and plain.store.built_with() == STATIC_EMBEDDER
+    assert plain.upgrade_due() is None and plain.weights.dense == plain.settings.dense_weight

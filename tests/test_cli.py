@@ -50,3 +50,22 @@ def test_errors_are_one_line_messages(tmp_path: Path):
     result = _run(["search", "？？"], tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_index_upgrade_moves_an_archive_past_the_limit_to_the_better_vectors(tmp_path: Path):
+    """`index` leaves a library past RAG_EMBEDDER_AUTO_MAX with static vectors and says how to upgrade;
+    `index --upgrade` computes RAG_EMBEDDER_UPGRADE's vectors and switches (a cheap model stands in for e5)."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / DEMO.name).write_bytes(DEMO.read_bytes())
+    env = {"RAG_EMBEDDER": "auto", "RAG_EMBEDDER_AUTO_MAX": "50", "RAG_EMBEDDER_UPGRADE": "hashing-64",
+           "RAG_CACHE_DIR": str(ROOT / ".cache")}  # the static model is built once for all tests
+    first = _run(["index"], tmp_path, **env)
+    assert first.returncode == 0, first.stderr
+    assert "searched with static vectors" in first.stdout and "index --upgrade" in first.stdout
+    second = _run(["index", "--upgrade"], tmp_path, **env)
+    assert second.returncode == 0, second.stderr
+    assert "now searches with hashing-64" in second.stdout
+    listing = _run(["search", "2023年一般公共预算收入是多少", "--json", "--k", "1"], tmp_path, **env)
+    assert "30.24亿元" in json.loads(listing.stdout)["passages"][0]["text"]
+    third = _run(["index", "--upgrade"], tmp_path, **env)  # nothing left to do, no hint either
+    assert third.returncode == 0 and "upgrade" not in third.stdout

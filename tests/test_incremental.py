@@ -113,3 +113,51 @@ def test_many_small_additions_are_merged_without_changing_results(tmp_settings, 
     assert len(index.chunks) == len(index.dense) == 4
     hit = HybridRetriever(index, embedder).search("第2街道新建停车位多少个", k=1)[0]
     assert "102个" in hit.text and hit.component_ranks.get("dense")
+
+
+def test_an_archive_moves_to_better_vectors_without_a_gap_and_resumes_after_an_interrupt(tmp_settings, monkeypatch):
+    """`upgrade_vectors`: the new model's vectors are computed beside the ones in use, which keep serving
+    dense retrieval until every passage has a new one; then one commit switches."""
+    from rag.indexing import EmbedProgress, upgrade_vectors
+
+    data = tmp_settings.data_dir
+    lines = [f"第{i}条 示范区第{i}批项目投资{i * 7}亿元，建设道路{i}公里。" for i in range(BLOCK_ROWS * 2 + 10)]
+    _write(data, "big.txt", "\n".join(lines) + "\n")
+    in_use, better = HashingEmbedder(64), HashingEmbedder(32)
+    report = update_index([data], tmp_settings, in_use)
+    store = IndexStore(tmp_settings.index_dir)
+
+    calls = {"n": 0}
+    real = better.embed_documents
+
+    def interrupted(texts):
+        calls["n"] += 1
+        if calls["n"] > 1:  # dies while computing the second block
+            raise KeyboardInterrupt
+        return real(texts)
+
+    monkeypatch.setattr(better, "embed_documents", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        upgrade_vectors(tmp_settings, better)
+    monkeypatch.setattr(better, "embed_documents", real)
+    assert store.read_manifest().embedder == in_use.name  # nothing switched: the old vectors serve
+    index = store.load()
+    assert index.dense_coverage() == (report.chunks, report.chunks)
+    assert index.dense.search(in_use.embed_query(index.chunks[37].embed_text), 1)[0].row == 37
+
+    # A document added meanwhile gets the vectors in use, and the resumed upgrade covers it too.
+    added = update_index([_write(data, "new.txt", "新文件：建成智能充电桩4321个。\n")], tmp_settings, in_use)
+    state = EmbedProgress()
+    assert upgrade_vectors(tmp_settings, better, state=state)
+    assert state.done == state.total == added.chunks - BLOCK_ROWS  # the kept block is not recomputed
+    manifest = store.read_manifest()
+    assert (manifest.embedder, manifest.dim) == (better.name, better.dim)
+    index = store.load()
+    assert index.dense_coverage() == (added.chunks, added.chunks)
+    vectors = np.concatenate([part[0].vectors for part in index.dense.parts])
+    for row in (0, BLOCK_ROWS - 1, BLOCK_ROWS, added.chunks - 1):
+        assert np.allclose(vectors[row], real([index.chunks[row].embed_text])[0])
+    last = added.chunks - 1
+    assert "4321个" in index.chunks[last].text
+    assert index.dense.search(better.embed_query(index.chunks[last].embed_text), 1)[0].row == last
+    assert upgrade_vectors(tmp_settings, better)  # already done: nothing to compute

@@ -158,6 +158,17 @@ def test_passage_store_contract(backend, tmp_path):
     assert snap.sparse.document_frequencies(["供暖"]) == {"供暖": 0}
     assert sorted(e.name for e in store.documents().values()) == ["budget.txt", "forest.txt"]
 
+    # Another model's vectors: a backend either switches to them whole or changes nothing (Milvus keeps
+    # one vector field, and replacing it would leave dense retrieval empty meanwhile).
+    better = HashingEmbedder(32)
+    switched = store.upgrade_vectors(better)
+    assert switched == (backend == "local")
+    now = better if switched else embedder
+    assert store.built_with() == now.name and store.coverage() == (report.chunks, report.chunks)
+    snap = store.snapshot(now)
+    row = next(r for r in range(len(snap.chunks)) if "31.5亿元" in snap.chunks[r].text)
+    assert snap.dense.search(now.embed_query(snap.chunks[row].embed_text), 1)[0].row == row
+
 
 def test_deleting_a_document_removes_its_passages_from_milvus(tmp_path):
     from rag.embedders.hashing import HashingEmbedder

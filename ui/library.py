@@ -55,6 +55,10 @@ def embedding_html(service: RagService) -> str:
     if state.get("running"):
         left = state.get("seconds_left")
         eta = f"，约剩 {int(left) + 1} 秒" if isinstance(left, (int, float)) else ""
+        if state.get("upgrade"):
+            return (f'<div class="rag-embed rag-embed-run">{icon("stack")}正在后台用 {esc(str(state["upgrade"]))} '
+                    f'计算更准的段落向量：{state.get("done", 0)}/{state.get("total", 0)}{eta}。'
+                    "完成前检索照常使用现有向量。</div>")
         return (f'<div class="rag-embed rag-embed-run">{icon("stack")}正在后台计算段落向量：'
                 f'{state.get("done", 0)}/{state.get("total", 0)}{eta}。新文件已可按关键词检索。</div>')
     if embedded < passages:

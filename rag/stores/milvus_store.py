@@ -364,6 +364,12 @@ class MilvusStore:
         """Nothing is ever pending: `update` writes vectors with the text."""
         return state or EmbedProgress()
 
+    def upgrade_vectors(self, embedder: Embedder, *, progress: Progress | None = None,
+                        state: EmbedProgress | None = None, stop: threading.Event | None = None) -> bool:
+        """Not done here: a collection holds one vector field, and replacing it would leave dense retrieval
+        empty for the hours a large library takes. Re-index with RAG_EMBEDDER set to the model instead."""
+        return False
+
     def _write(self, docs: list[tuple[str, DocumentEntry, list[Chunk], list[list[str]]]], vectors: np.ndarray,
                meta: dict, generations: dict[str, str]) -> None:
         """Upsert passages of several documents, then their document rows and the meta row, then drop the
