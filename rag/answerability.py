@@ -21,6 +21,7 @@ from rag.constraints import (
     near_miss,
     speaks_of_another_place,
     DATE_KINDS,
+    DISTANCE_KINDS,
     DURATION_KINDS,
     SYNONYM_SHARE,
     Constraints,
@@ -29,6 +30,7 @@ from rag.constraints import (
     check_passage,
     figure_kinds,
     idf_weights,
+    is_calendar,
     kind_matches,
     normalize,
     parse_constraints,
@@ -605,6 +607,9 @@ def _weighted_cover(terms: tuple[Term, ...], text: str, idf: dict[str, float]) -
     return sum(t.weight * idf.get(t.word, 1.0) * term_covered(t.word, text) for t in terms) / total
 
 
+_ASKS_WHEN = re.compile(r"哪[一个]?(?:年|月|天|日)|何时|何年|什么时[候间]|几月|几[日号点]|几时|时间|日期|多少年前")
+
+
 def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 card_of: Callable[[str], DocumentCard | None] | None = None,
                 home_of: Callable[[str], DocumentCard | None] | None = None) -> Clause | None:
@@ -704,6 +709,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 # "两年期" does not hide the 2 of "不得超过二个月"
                 # "上一年度城镇居民人均可支配收入" names a year, it states no length of time
                 figures = [(n, k) for n, k in figure_kinds(_LAST_YEAR.sub("", clause)) if (n, k) not in asked_kinds]
+                if figure and not c.expects and not _ASKS_WHEN.search(question):
+                    # "在巴西的中国移民有多少住在圣保罗": not "9月16日…在圣保罗启动"
+                    figures = [(n, k) for n, k in figures if not is_calendar(n, k, arabic_figures(clause))]
                 frequency = periodic and bool(_PERIOD.search(clause))  # its period is the answer, its 一次 is asked
                 if figure and not figures and not frequency:
                     continue  # "多少" is answered by a clause that states a number the question does not
@@ -744,6 +752,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     own = max(own, share)  # a cover line's date is the document's: its heading names the event
                 if own <= 0.0 and c.expects == DURATION_KINDS and _DURATION_NOUN.search(clause):
                     own = SYNONYM_SHARE * TOPIC_MIN  # "服务了多长时间" → "活动时长近27万小时": the clause names a length of time
+                if own <= 0.0 and c.expects == DISTANCE_KINDS and figures:
+                    own = SYNONYM_SHARE * TOPIC_MIN  # "跑了多远": "跨越千山万水，行程近两万公里" states the distance asked
                 if own <= 0.0 and speaker:
                     own = SYNONYM_SHARE * TOPIC_MIN  # "济南市长清区区长 王士强" on the cover of the report asked about
                 if own <= 0.0:
@@ -927,8 +937,10 @@ def figure_attached(c: Constraints, number: str, passages: list[Passage], idf: d
                 if not pattern.search(arabic_figures(clause.replace(",", ""))):
                     continue
                 own = normalize(subject)
-                if topic_coverage(c, own, idf)[0] <= 0.0 or (change and not _CHANGE.search(own)):
-                    continue  # "占比达81%" does not say how much something grew
+                distance = c.expects == DISTANCE_KINDS and any(
+                    kind_matches(DISTANCE_KINDS, k) for n, k in figure_kinds(clause) if n.replace(",", "") == plain)
+                if (topic_coverage(c, own, idf)[0] <= 0.0 and not distance) or (change and not _CHANGE.search(own)):
+                    continue  # "占比达81%" does not say how much something grew; "行程近两万公里" is the asked distance
                 if topic_coverage(c, unit.context, idf)[0] >= TOPIC_MIN:
                     return True  # …and the statement is about what was asked, not the next project's
     return False

@@ -294,6 +294,9 @@ _DATE_ASK = re.compile(r"哪一?天|哪一?日|何时|什么时[候间]|几月�
 # "多长时间", "多久": a length of time (二年, 六十日, 七个工作日, 27万小时), never a count or an amount
 _DURATION_ASK = re.compile(r"多长时间|多久|多少时间|多长的?期限|多长的时间")
 DURATION_KINDS = frozenset({"年", "月", "个", "日", "天", "工作日", "周", "星期", "小时", "时", "分", "秒"})
+# "这趟跑了多远": a distance (近两万公里, 800米), never a count, an amount or a date
+_DISTANCE_ASK = re.compile(r"多远|(?:距离|路程|里程)(?:是|有|为)?多少|多长的?(?:距离|路程)")
+DISTANCE_KINDS = frozenset({"公里", "千米", "米", "里", "海里"})
 
 
 def expected_kinds(question: str) -> frozenset[str]:
@@ -307,6 +310,8 @@ def expected_kinds(question: str) -> frozenset[str]:
         return DATE_KINDS  # "哪一天作的？": a date (or its month or year), not a count or an amount
     if _DURATION_ASK.search(question):
         return DURATION_KINDS
+    if _DISTANCE_ASK.search(question):
+        return DISTANCE_KINDS
     unit = _UNIT_ASK.search(question)
     noun = _ASKED_NOUN.search(question) or _NOUN_AFTER_ASK.search(question)
     if "百分点" in question or "百分之" in question:
@@ -376,6 +381,15 @@ _SAME_UNIT = {"天": "日", "日": "天"}  # "最长不超过多少天" is answe
 # but 个 counts anything (三个月, 3000余套 are no answer to "多少个项目"); people, events and money keep
 # their own kinds
 _THING_COUNTERS = frozenset("座 处 所 家 栋 幢 间 条 项 台 套 件 只 艘 架 辆 块 片".split())
+
+
+def is_calendar(number: str, kind: str, text: str) -> bool:
+    """A date's parts (2019年, 9月16日) say when, not how many: a bare "有多少" is never answered by them."""
+    if kind == "日期":
+        return True
+    if kind == "年":
+        return bool(re.fullmatch(r"(?:19|20)\d{2}", number))
+    return kind == "月" and bool(re.search(rf"(?<![\d.]){re.escape(number)}\s*月\s*\d", text))
 
 
 def kind_matches(expected: frozenset[str], kind: str) -> bool:

@@ -840,3 +840,29 @@ def test_who_delivered_the_report_is_the_name_on_its_cover():
     opening = _passage("现在，我代表区人民政府向大会报告工作，请予审议，并请各位政协委员和其他列席同志提出意见。")
     clause = best_clause(parse_constraints("这份政府工作报告是谁作的？"), [opening, cover], {}, None, lambda doc: card)
     assert clause is not None and "王士强" in clause.text
+
+
+# 山西省人民政府门户网站 2019 news page (shanxi-gov-2019-brand-silk-road-news.html), two sentences as indexed
+SHANXI_OPENING = ("跨越千山万水，行程近两万公里，山西品牌丝路行首次登陆巴西，刷新“走出去”的最远纪录。当地时间9月16日下午，"
+                  "2019年山西品牌丝路行（南美站）活动在巴西圣保罗正式启动，并成功举办中国（山西）－巴西双向经贸投资推介会。")
+SHANXI_SPEECH = ("中国驻圣保罗总领馆副总领事孙仁安在致辞中说，圣保罗是巴西乃至南美最大的经济、贸易、商业、金融、物流和交通中心，"
+                 "是巴西经济的“火车头”。这里聚集了超过90%的在巴中国移民和近200家中资企业，也是发展对华关系的排头兵。")
+
+
+def test_a_bare_how_many_is_not_answered_by_a_date():
+    """"有多少" asks a quantity: 9月16日 and 2019年 say when, so the sentence that names 巴西 and 圣保罗 beside a
+    date loses to the one that gives the share."""
+    section = ("山西品牌丝路行（南美站）正式启动",)
+    opening, speech = _passage(SHANXI_OPENING, section=section), _passage(SHANXI_SPEECH, section=section)
+    idf = {"移民": 2.0, "巴西": 0.8, "圣保罗": 1.0}  # 移民 is the rare word of the page
+    assert "90%" in _answer("在巴西的中国移民有多少住在圣保罗？", opening, speech, idf=idf)
+    assert _answer("在巴西的中国移民有多少住在圣保罗？", opening, idf=idf) == ""  # the date alone answers nothing
+    assert "2019" in _answer("山西品牌丝路行南美站是哪一年启动的？", opening)  # a date asked is still a date
+
+
+def test_how_far_is_answered_by_a_distance():
+    """"跑了多远" asks a distance: 近两万公里 answers though its clause names neither 代表团 nor 南美."""
+    assert expected_kinds("山西代表团这趟去南美跑了多远的路？") == expected_kinds("两地距离是多少？")
+    section = ("山西品牌丝路行（南美站）正式启动",)
+    assert "两万公里" in _answer("山西代表团这趟去南美跑了多远的路？", _passage(SHANXI_OPENING, section=section))
+    assert _answer("山西代表团这趟去南美跑了多远的路？", _passage(SHANXI_SPEECH, section=section)) == ""
