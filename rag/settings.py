@@ -35,10 +35,11 @@ class Settings(BaseSettings):
     # With "auto": above this many passages the library is embedded with the static model (~4,000
     # passages/s here) instead of e5 (~48/s idle on 2 cores, so 20,000 passages take ~7 minutes).
     embedder_auto_max_passages: int = Field(20_000, validation_alias="RAG_EMBEDDER_AUTO_MAX", ge=0)
-    # With "auto", a library past that limit is searchable with the static vectors first; this model's
-    # vectors are then computed in the background (the chat) or by `python -m rag index --upgrade`, and the
-    # library switches to them once every passage has one (a whole laws archive: ~40 min). "" keeps static.
-    embedder_upgrade: str = Field(ONNX_E5_EMBEDDER, validation_alias="RAG_EMBEDDER_UPGRADE")
+    # With "auto", a library past that limit is searchable with the static vectors first; with this set (e.g.
+    # e5-small-onnx-int8) that model's vectors are then computed in the background (the chat) or by `python -m
+    # rag index --upgrade`, and the library switches to them once every passage has one (a whole laws archive:
+    # ~40 min of both cores). Off by default: over the laws archive it lifted recall@5 but not answers (README).
+    embedder_upgrade: str = Field("", validation_alias="RAG_EMBEDDER_UPGRADE")
     embedder_query_prefix: str | None = Field(None, validation_alias="RAG_EMBEDDER_QUERY_PREFIX")
     embedder_passage_prefix: str | None = Field(None, validation_alias="RAG_EMBEDDER_PASSAGE_PREFIX")
     embedder_batch_size: int = Field(16, validation_alias="RAG_EMBEDDER_BATCH_SIZE", ge=1)

@@ -46,13 +46,13 @@ def test_a_library_past_the_limit_is_embedded_with_the_static_model_and_back_wit
 
 @pytest.mark.model
 def test_an_archive_past_the_limit_moves_to_e5_in_the_background_and_keeps_it(tmp_path):
-    """The chat's path: static vectors make the archive searchable at once; e5's (ONNX int8) are computed
-    in the background and replace them in one switch; then e5 weighs as much as BM25 does, or more."""
+    """The chat's path with RAG_EMBEDDER_UPGRADE=e5-small-onnx-int8: static vectors make the archive searchable
+    at once; e5's are computed in the background and replace them in one switch; then e5 weighs more than BM25."""
     from rag.settings import ONNX_E5_EMBEDDER
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / DEMO.name).write_bytes(DEMO.read_bytes())
-    service = RagService(_settings(tmp_path, limit=50))
+    service = RagService(_settings(tmp_path, limit=50).model_copy(update={"embedder_upgrade": ONNX_E5_EMBEDDER}))
     report = service.index([tmp_path / "data"], background=True)
     assert report.chunks > 50 and "30.24亿元" in service.search(QUESTION, k=1)[0].text  # searchable at once
     assert service.wait_for_embedding(timeout=600)
@@ -69,8 +69,8 @@ def test_an_archive_past_the_limit_moves_to_e5_in_the_background_and_keeps_it(tm
     assert service.store.built_with() == ONNX_E5_EMBEDDER and added.embedded == added.chunks - report.chunks
     assert "口袋公园" in service.search("新建了多少处口袋公园", k=1)[0].text
 
-    # With RAG_EMBEDDER_UPGRADE empty an archive keeps its static vectors.
-    plain = RagService(_settings(tmp_path / "plain", limit=50).model_copy(update={"embedder_upgrade": ""}))
+    # By default (RAG_EMBEDDER_UPGRADE empty) an archive keeps its static vectors.
+    plain = RagService(_settings(tmp_path / "plain", limit=50))
     (tmp_path / "plain" / "data").mkdir(parents=True)
     (tmp_path / "plain" / "data" / DEMO.name).write_bytes(DEMO.read_bytes())
     plain.index([tmp_path / "plain" / "data"], background=True)
