@@ -95,9 +95,9 @@ def _questions(args: argparse.Namespace, settings) -> int:
                                         "hybrid": summaries["hybrid"]})
         print("\n" + comparison)
         extra.append("## BM25 only vs dense only vs hybrid\n\n" + comparison)
+    weights = service.retriever().weights
     extra.append(f"Store: {service.store.kind}; embedder: {service.embedder.name}; "
-                 f"fusion weights bm25={service.weights.bm25}, dense={service.weights.dense}, "
-                 f"rrf_k={service.weights.rrf_k}; k={args.k}")
+                 f"fusion weights bm25={weights.bm25}, dense={weights.dense}, rrf_k={weights.rrf_k}; k={args.k}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with open(args.out, "w", encoding="utf-8") as fh:

@@ -67,8 +67,9 @@ def build_eval_service(settings, docs: list[Path], index_dir: Path) -> RagServic
     """A service over its own index, so an evaluation never touches the chat's index."""
     service = RagService(eval_settings(settings, index_dir))
     service.index(docs)
-    if service.upgrade_due():  # the default's state once the chat has upgraded an archive (RAG_EMBEDDER_UPGRADE)
-        print(f"archive of {service.store.coverage()[1]} passages: adding {service.upgrade_due()} vectors "
+    target = service.upgrade_due()
+    if target:  # the state the chat reaches once it has upgraded an archive (RAG_EMBEDDER_UPGRADE)
+        print(f"archive of {service.store.coverage()[1]} passages: adding {target} vectors "
               "(once per cached index; RAG_EMBEDDER_UPGRADE= keeps the static ones)", flush=True)
         service.upgrade_now()
     return service

@@ -711,7 +711,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 figures = [(n, k) for n, k in figure_kinds(_LAST_YEAR.sub("", clause)) if (n, k) not in asked_kinds]
                 if figure and not c.expects and not _ASKS_WHEN.search(question):
                     # "在巴西的中国移民有多少住在圣保罗": not "9月16日…在圣保罗启动"
-                    figures = [(n, k) for n, k in figures if not is_calendar(n, k, arabic_figures(clause))]
+                    written = arabic_figures(clause)
+                    figures = [(n, k) for n, k in figures if not is_calendar(n, k, written)]
                 frequency = periodic and bool(_PERIOD.search(clause))  # its period is the answer, its 一次 is asked
                 if figure and not figures and not frequency:
                     continue  # "多少" is answered by a clause that states a number the question does not

@@ -34,7 +34,7 @@ from rag.index_store import DocumentEntry, IndexStore, Manifest
 from rag.ingest import SourceFile, discover, read_bytes, read_document
 from rag.ingest import content_hash as hash_bytes
 from rag.schema import Chunk
-from rag.segments import BLOCK_ROWS, write_segment
+from rag.segments import BLOCK_ROWS, embedder_slug, write_segment
 from rag.settings import Settings
 from rag.stores.postings import TermStore
 from rag.tokenizer import tokenize
@@ -419,8 +419,6 @@ def upgrade_vectors(
     """Compute `embedder`'s vectors for every segment beside the ones in use, then switch the index to
     them in one commit; True when switched. Readers keep the old vectors meanwhile (no gap in dense
     retrieval), blocks on disk make a stopped run resume, and segments added meanwhile are embedded too."""
-    from rag.segments import embedder_slug
-
     store = IndexStore(settings.index_dir)
     state = state or EmbedProgress()
     slug = embedder_slug(embedder.name, embedder.dim)

@@ -130,9 +130,12 @@ class RagService:
     ) -> IndexReport:
         """With `background`, return as soon as the new text is searchable (BM25) and compute its vectors
         in a background thread; `embedding_progress()` reports how far that is."""
-        if self._embedding.upgrade:
+        pausing = bool(self._embedding.upgrade) and not self.wait_for_embedding(timeout=0)
+        if pausing:
             self._embed_stop.set()  # an upgrade in progress stops after its block and resumes below
         self.wait_for_embedding()  # one vector writer at a time; a background run is resumed below
+        if pausing:
+            self._embed_stop.clear()
         embed_here = embed and not background
         report = self.store.update(paths, self.embedder, rebuild=rebuild, remove=remove, progress=progress,
                                    embed=embed_here and not self.auto_embedder, embed_progress=self._embedding)

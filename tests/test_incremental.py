@@ -20,6 +20,20 @@ def _write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
+def _dies_on_second_block(embed):
+    """`embed` that raises KeyboardInterrupt on its second call: one call per block, so the run dies while
+    computing the second block, like a Ctrl+C."""
+    calls = {"n": 0}
+
+    def interrupted(texts):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise KeyboardInterrupt
+        return embed(texts)
+
+    return interrupted
+
+
 def _segment_files(index_dir: Path) -> dict[str, int]:
     return {str(p.relative_to(index_dir)): p.stat().st_mtime_ns for p in (index_dir / "segments").rglob("*")
             if p.is_file()}
@@ -63,16 +77,8 @@ def test_text_is_searchable_before_vectors_and_embedding_resumes_after_an_interr
     hits = HybridRetriever(index, embedder).search("第37批项目投资多少", k=1)
     assert "259亿元" in hits[0].text and "dense" not in hits[0].component_ranks
 
-    calls = {"n": 0}
     real = embedder.embed_documents
-
-    def interrupted(texts):
-        calls["n"] += 1
-        if calls["n"] > 1:  # one call per block: dies while computing the second block
-            raise KeyboardInterrupt
-        return real(texts)
-
-    monkeypatch.setattr(embedder, "embed_documents", interrupted)
+    monkeypatch.setattr(embedder, "embed_documents", _dies_on_second_block(real))
     with pytest.raises(KeyboardInterrupt):
         embed_pending(tmp_settings, embedder)
     monkeypatch.setattr(embedder, "embed_documents", real)
@@ -127,16 +133,8 @@ def test_an_archive_moves_to_better_vectors_without_a_gap_and_resumes_after_an_i
     report = update_index([data], tmp_settings, in_use)
     store = IndexStore(tmp_settings.index_dir)
 
-    calls = {"n": 0}
     real = better.embed_documents
-
-    def interrupted(texts):
-        calls["n"] += 1
-        if calls["n"] > 1:  # dies while computing the second block
-            raise KeyboardInterrupt
-        return real(texts)
-
-    monkeypatch.setattr(better, "embed_documents", interrupted)
+    monkeypatch.setattr(better, "embed_documents", _dies_on_second_block(real))
     with pytest.raises(KeyboardInterrupt):
         upgrade_vectors(tmp_settings, better)
     monkeypatch.setattr(better, "embed_documents", real)
