@@ -251,3 +251,9 @@ def test_fresh9_sets_written_at_the_start_of_the_seventh_stop():
     """fresh9_*.jsonl: written at the start of the 2026-11-30 seventh stop by three authors who had not seen the
     code; committed before anything was run on them, run only at the stop's start and end, never read (README)."""
     _check_fresh_trio("fresh9")
+
+
+def test_fresh10_sets_written_at_the_start_of_the_eighth_stop():
+    """fresh10_*.jsonl: written at the start of the 2026-11-30 eighth stop by three authors who had not seen the
+    code; committed before anything was run on them, run only at the stop's start and end, never read (README)."""
+    _check_fresh_trio("fresh10")
