@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from eval.questions import Question
+from rag.textnorm import arabic_figures
 
 DEFAULT_KS: tuple[int, ...] = (1, 3, 5)
 # Known types first in this order in breakdowns; unknown types follow alphabetically.
@@ -81,10 +82,20 @@ def evidence_rank(passage_texts: Sequence[str], evidence: Sequence[str]) -> int 
     return worst
 
 
+def _figures(s: str) -> str:
+    """The normalised text with Chinese figures in digits (百分之二十 → 20%, 二年 → 2年)."""
+    return normalize(arabic_figures(normalize(s)))
+
+
 def missing_facts(answer: str, facts: Sequence[str]) -> list[str]:
-    """Key facts the answer does not contain (normalised comparison), in gold order."""
-    norm_answer = normalize(answer)
-    return [f for f in facts if normalize(f) not in norm_answer]
+    """Key facts the answer does not contain, in gold order. A figure counts however it is written: a law's
+    百分之二十 quoted from an interpretation that writes 20% states the same fact."""
+    norm_answer, figure_answer = normalize(answer), _figures(answer)
+
+    def as_figure(fact: str) -> bool:  # 十二个月 → 12个月 must not hold 2个月
+        return re.search(r"(?<![\d.])" + re.escape(_figures(fact)), figure_answer) is not None
+
+    return [f for f in facts if normalize(f) not in norm_answer and not as_figure(f)]
 
 
 def answer_is_correct(answer: str, facts: Sequence[str], refused: bool) -> bool:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from eval.metrics import evidence_rank, normalize, split_sentences, summarize
+from eval.metrics import evidence_rank, missing_facts, normalize, split_sentences, summarize
 from eval.questions import Question, load_questions
 from eval.report import format_comparison, format_summary, plot_headline, write_markdown
 
@@ -95,6 +95,14 @@ def test_normalize_folds_width_and_drops_whitespace_only():
     assert normalize("30.24 亿元") == "30.24亿元"
     assert normalize(" 12.2\u3000％\n") == "12.2%"  # ideographic space removed, ％ → %
     assert normalize("19处，6所") == "19处,6所"  # NFKC folds the full-width comma; nothing else is dropped
+
+
+def test_a_key_fact_counts_however_its_figure_is_written():
+    # a law writes 百分之二十 and 二年; an interpretation quoting it writes 20%, a model writes 2年
+    assert missing_facts("超过主合同标的额20%的部分不予支持。", ["百分之二十"]) == []
+    assert missing_facts("竞业限制期限不得超过2年。", ["二年", "竞业限制"]) == []
+    assert missing_facts("不得超过百分之三十。", ["20%", "百分之二十"]) == ["20%", "百分之二十"]
+    assert missing_facts("期限为十二个月。", ["2个月"]) == ["2个月"]  # 12个月 is not 2个月
 
 
 def test_split_sentences_on_chinese_and_ascii_enders_and_newlines():
