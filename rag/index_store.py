@@ -27,7 +27,7 @@ from rag.card import LAW_KIND, NATIONAL, DocumentCard
 from rag.titles import TitleIndex
 from rag.errors import IndexStateError
 from rag.schema import Chunk
-from rag.segments import SEGMENTS_DIR, Segment, embedder_slug, fsync_dir
+from rag.segments import SEGMENTS_DIR, VEC_DIR, Segment, embedder_slug, fsync_dir
 from rag.stores import SegmentedBM25, VectorStore, make_vector_store
 from rag.stores.base import SearchHit
 
@@ -63,6 +63,8 @@ class Manifest:
     vector_index: str = ""
     # segment name → {"rows": n, "vectors": {embedder slug: rows 0..m-1 that have vectors}}
     segments: dict[str, dict] = field(default_factory=dict)
+    # embedder slugs an upgrade replaced: their vector folders are deleted once no kept version serves them
+    retired: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)
@@ -328,7 +330,9 @@ class IndexStore:
         missing = [n for n in manifest.segments if not (self.root / SEGMENTS_DIR / n).is_dir()]
         if missing:
             raise IndexStateError(f"cannot commit: segments {missing} are not on disk")
-        name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        # names sort in commit order, also within one second: pruning keeps the live version's predecessor
+        now = time.time_ns()
+        name = f"v-{time.strftime('%Y%m%dT%H%M%S', time.localtime(now // 10**9))}.{now % 10**9:09d}-{uuid.uuid4().hex[:6]}"
         staging = self.root / f".tmp-{name}"
         staging.mkdir()
         try:
@@ -367,9 +371,29 @@ class IndexStore:
         for segment in (self.root / SEGMENTS_DIR).glob("*"):
             if segment.is_dir() and not segment.name.startswith(".") and segment.name not in used:
                 shutil.rmtree(segment, ignore_errors=True)
+        self._drop_retired_vectors(keep)
         for leftover in [*self.root.glob(".tmp-v-*"), *(self.root / SEGMENTS_DIR).glob(".tmp-*")]:
             if leftover.is_dir() and time.time() - leftover.stat().st_mtime > 3600:
                 shutil.rmtree(leftover, ignore_errors=True)
+
+
+    def _drop_retired_vectors(self, keep: str) -> None:
+        """Delete the vectors an upgrade replaced (~1 KB a passage) once no kept version serves them; the
+        live manifest names them, so the vectors of an upgrade still running are never touched."""
+        try:
+            retired = set(json.loads((self.root / keep / MANIFEST).read_text(encoding="utf-8")).get("retired", []))
+        except (OSError, ValueError):
+            return
+        serving: set[str] = set()
+        for folder in self.root.glob("v-*"):
+            try:
+                data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+                serving.add(embedder_slug(data["embedder"], int(data["dim"])))
+            except (OSError, ValueError, KeyError, TypeError):
+                return  # a version being written or unreadable: decide at the next commit
+        for slug in retired - serving:
+            for vectors in (self.root / SEGMENTS_DIR).glob(f"*/{VEC_DIR}/{slug}"):
+                shutil.rmtree(vectors, ignore_errors=True)
 
 
 class SegmentCache:

@@ -147,6 +147,8 @@ def update_index(
         if previous is not None:
             manifest.documents = dict(previous.documents)  # live until replaced or removed below
             manifest.segments = copy.deepcopy(previous.segments)
+            # the vectors of a model no longer in use go once no kept version serves them (IndexStore._prune)
+            manifest.retired = sorted((set(previous.retired) | {previous.slug}) - {manifest.slug})
 
         writer = _SegmentWriter(store, manifest, old_docs if same_embedder else {}, settings.segment_rows, report,
                                 started)
@@ -430,6 +432,13 @@ def upgrade_vectors(
                 return False
             if manifest.slug == slug:
                 return True
+            if slug in manifest.retired:  # back to a model an earlier upgrade replaced: keep its new vectors
+                with store.write_lock():
+                    latest = store.read_manifest()
+                    if latest is not None and slug in latest.retired:
+                        latest.retired.remove(slug)
+                        store.commit(latest)
+                continue
             todo = []
             for name, info in manifest.segments.items():
                 try:
@@ -444,7 +453,8 @@ def upgrade_vectors(
                     if latest is None or latest.segments != manifest.segments or latest.embedder != manifest.embedder:
                         continue
                     for name, info in latest.segments.items():
-                        info.setdefault("vectors", {})[slug] = int(info["rows"])
+                        info["vectors"] = {slug: int(info["rows"])}  # the old model's are retired below
+                    latest.retired = sorted((set(latest.retired) | {latest.slug}) - {slug})
                     latest.embedder, latest.dim = embedder.name, embedder.dim
                     store.commit(latest, settings.vector_store)
                 log.info("index switched to %s vectors", embedder.name)

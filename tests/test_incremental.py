@@ -9,6 +9,7 @@ import pytest
 import rag.indexing as indexing
 from rag.embedders.hashing import HashingEmbedder
 from rag.index_store import IndexStore
+from rag.segments import embedder_slug
 from rag.indexing import embed_pending, update_index
 from rag.retrieval import HybridRetriever
 from rag.segments import BLOCK_ROWS
@@ -159,3 +160,13 @@ def test_an_archive_moves_to_better_vectors_without_a_gap_and_resumes_after_an_i
     assert "4321个" in index.chunks[last].text
     assert index.dense.search(better.embed_query(index.chunks[last].embed_text), 1)[0].row == last
     assert upgrade_vectors(tmp_settings, better)  # already done: nothing to compute
+
+    # The replaced vectors stay while the previous version (a reader may still hold it) serves them, and
+    # go with it at the next commit; the index keeps serving the new ones.
+    old_vectors = lambda: list(tmp_settings.index_dir.glob(f"segments/*/vec/{embedder_slug(in_use.name, in_use.dim)}"))
+    assert old_vectors() and store.read_manifest().retired == [embedder_slug(in_use.name, in_use.dim)]
+    update_index([_write(data, "later.txt", "后来的文件：新增公园绿地12处。\n")], tmp_settings, better)
+    assert not old_vectors()
+    index = store.load()
+    assert index.dense_coverage() == (index.manifest.passages(), index.manifest.passages())
+    assert index.dense.search(better.embed_query(index.chunks[37].embed_text), 1)[0].row == 37

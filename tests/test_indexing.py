@@ -10,6 +10,7 @@ from rag.embedders.hashing import HashingEmbedder
 from rag.errors import IndexStateError
 from rag.index_store import CURRENT, IndexStore
 from rag.indexing import update_index
+from rag.segments import embedder_slug
 from rag.service import RagService
 
 from conftest import DEMO
@@ -93,6 +94,10 @@ def test_an_index_from_another_embedder_is_refused_with_advice(tmp_settings):
     # updating with the new embedder re-embeds everything instead of mixing vectors
     report = update_index([tmp_settings.data_dir], tmp_settings, HashingEmbedder(32))
     assert report.embedded == report.chunks and "re-embedding" in " ".join(report.notes)
+    # the old model's vectors go once no kept version (the live one and its predecessor) serves them
+    update_index([_write(tmp_settings.data_dir, "b.txt", "内容：新建公园3处。\n")], tmp_settings, HashingEmbedder(32))
+    vec = {p.name for p in tmp_settings.index_dir.glob("segments/*/vec/*")}
+    assert vec == {embedder_slug(HashingEmbedder(32).name, 32)}
 
 
 def test_corrupt_index_files_give_a_clear_error(tmp_settings):
@@ -117,3 +122,16 @@ def test_service_add_and_remove_an_uploaded_document(demo_service: RagService, t
     assert all(d.name != "充电桩.txt" for d in demo_service.documents().values())
     assert not (demo_service.uploads_dir / "充电桩.txt").exists()
     assert os.path.exists(demo_service.settings.data_dir / DEMO.name)
+
+
+def test_versions_sort_in_commit_order_so_pruning_keeps_the_latest(tmp_settings):
+    """Several commits in one second (an upgrade's switch, then a document added): version names still sort
+    in commit order, so pruning keeps the live version and its predecessor, never an older one."""
+    store = IndexStore(tmp_settings.index_dir)
+    live = []
+    for i in range(4):
+        update_index([_write(tmp_settings.data_dir, f"{i}.txt", f"内容：新建公园{i + 3}处。\n")], tmp_settings, HashingEmbedder())
+        live.append(store.current_folder().name)
+    assert live == sorted(live) and len(set(live)) == 4
+    kept = sorted(p.name for p in tmp_settings.index_dir.glob("v-*"))
+    assert len(kept) == 2 and kept[-1] == live[-1]
