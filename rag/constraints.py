@@ -565,6 +565,8 @@ def topic_coverage(c: Constraints, haystack: str, idf: dict[str, float] | None =
 
 
 INDICATOR_HEAD = re.compile(r"(?:..*(?:率|额|量|数|值|价|金|费|收入|支出|面积|指数)|.*标准)$")  # a statistic's head noun
+# the head of a four-character name whose siblings share it: 医疗保险 / 养老保险, 住房补贴 / 交通补贴
+_SIBLING_HEAD = re.compile(r"保险|补贴|补助|津贴")
 
 
 def _word_tag(word: str) -> str:
@@ -585,9 +587,11 @@ def near_miss(c: Constraints, haystack: str) -> str:
     pairs = list(zip(words, words[1:]))
     # one word that is itself qualifier + head: 养老保险费 = 养老 + 保险费 (its sibling: 失业保险费)
     pairs += [(w[:2], w[2:]) for w in words if len(w) >= 5 and INDICATOR_HEAD.search(w[2:])]
+    pairs += [(w[:2], w[2:]) for w in words if len(w) == 4 and _SIBLING_HEAD.fullmatch(w[2:])]
     for qualifier, head in pairs:
         # "医疗保险人数" or "医疗保险的人数"
-        if not INDICATOR_HEAD.search(head) or (qualifier + head not in q and qualifier + "的" + head not in q):
+        if not (INDICATOR_HEAD.search(head) or _SIBLING_HEAD.fullmatch(head)) or (
+                qualifier + head not in q and qualifier + "的" + head not in q):
             continue
         if _VERB_WITH_COMPLEMENT.search(qualifier) and _word_tag(qualifier).startswith("v"):
             continue  # "不拿出收费的许可证": a verb with its complement takes an object, it qualifies nothing
@@ -603,7 +607,7 @@ def near_miss(c: Constraints, haystack: str) -> str:
             head = head[1:]  # "旅游总收入" asked, "一般公共预算收入" written: 总 is how a total is named
         for m in re.finditer(re.escape(tail + head), haystack):
             other = haystack[max(0, m.start() - 2) : m.start()]
-            if other in words:
+            if other in words or other + tail + head in q:
                 continue  # "农村低保对象…的保障标准": the text's 低保标准 is the asker's own 低保, no sibling
             # jieba tags 养老 nr; a standard's qualifier is often a verb (财政补助标准 for 个人缴费标准)
             # …or a verb where the asked qualifier is one too (登记失业率 for 调查失业率)

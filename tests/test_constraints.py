@@ -208,6 +208,10 @@ def test_a_sibling_insurance_is_a_near_miss():
     c = parse_constraints("2023年末全国参加基本医疗保险的人数是多少？")
     assert near_miss(c, normalize("年末全国参加基本养老保险人数106643万人，比上年末增加1336万人。")) == "养老保险人数"
     assert near_miss(c, normalize("年末全国参加基本医疗保险人数133389万人。")) == ""
+    # a four-character name is qualifier + head too, when the head names a family of siblings (…保险, …补贴)
+    unemployment = normalize("年末全国参加失业保险人数24373万人，比上年末增加566万人。")
+    assert near_miss(parse_constraints("2023年全国参加生育保险的有多少人？"), unemployment) == "失业保险"
+    assert near_miss(parse_constraints("2023年全国参加失业保险的有多少人？"), unemployment) == ""
 
 
 # 民法典合同编 第七百二十二条
