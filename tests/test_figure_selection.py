@@ -866,3 +866,10 @@ def test_how_far_is_answered_by_a_distance():
     section = ("山西品牌丝路行（南美站）正式启动",)
     assert "两万公里" in _answer("山西代表团这趟去南美跑了多远的路？", _passage(SHANXI_OPENING, section=section))
     assert _answer("山西代表团这趟去南美跑了多远的路？", _passage(SHANXI_SPEECH, section=section)) == ""
+
+
+def test_a_sibling_indicators_figure_does_not_answer():
+    # 人力资源和社会保障事业发展统计公报 (shared/corpus/real): the rate given is the 工伤保险 one
+    injury = _passage("年末全国参加工伤保险人数30174万人，比上年末增加1057万人。全国新开工工程建设项目工伤保险参保率99.6%。")
+    assert "99.6%" in _answer("全国新开工工程建设项目工伤保险参保率是多少？", injury)
+    assert _answer("全国新开工工程建设项目失业保险参保率是多少？", injury) == ""
