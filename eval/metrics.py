@@ -84,7 +84,7 @@ def evidence_rank(passage_texts: Sequence[str], evidence: Sequence[str]) -> int 
 
 def _figures(s: str) -> str:
     """The normalised text with Chinese figures in digits (百分之二十 → 20%, 二年 → 2年)."""
-    return normalize(arabic_figures(normalize(s)))
+    return arabic_figures(normalize(s))
 
 
 def missing_facts(answer: str, facts: Sequence[str]) -> list[str]:

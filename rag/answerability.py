@@ -729,11 +729,11 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if figure and not lists and not each and _sums_a_group(clause, c, len(figures)):
                     grouped = max(grouped, topic_coverage(c, normalize(clause), idf)[0], 1e-9)
                     continue  # "省级专精特新企业有多少家": "新增省级瞪羚、专精特新中小企业38家" counts both
-                if figure and not unit.table and near_miss(c, normalize(subject)):
-                    continue  # "项目支出占…的比例": "一般公共预算财政拨款支出…占本年支出合计的100%" is a sibling's share
                 if per_unit and not _PER_UNIT_SAID.search(subject):
                     continue  # a per-person/per-month figure was asked: "代缴…181亿元" is a total
                 said = normalize(subject)
+                if figure and not unit.table and near_miss(c, said):
+                    continue  # "项目支出占…的比例": "一般公共预算财政拨款支出…占本年支出合计的100%" is a sibling's share
                 if timed and _ENDS_ON_TIME.search(clause):
                     # "企业应当于每年1月1日至6月30日，通过…报送上一年度年度报告，并向社会公示": a time is
                     # the time of the act the clauses after it name, up to the next figure

@@ -590,8 +590,8 @@ def near_miss(c: Constraints, haystack: str) -> str:
     pairs += [(w[:2], w[2:]) for w in words if len(w) == 4 and _SIBLING_HEAD.fullmatch(w[2:])]
     for qualifier, head in pairs:
         # "医疗保险人数" or "医疗保险的人数"
-        if not (INDICATOR_HEAD.search(head) or _SIBLING_HEAD.fullmatch(head)) or (
-                qualifier + head not in q and qualifier + "的" + head not in q):
+        heads_siblings = INDICATOR_HEAD.search(head) or _SIBLING_HEAD.fullmatch(head)
+        if not heads_siblings or (qualifier + head not in q and qualifier + "的" + head not in q):
             continue
         if _VERB_WITH_COMPLEMENT.search(qualifier) and _word_tag(qualifier).startswith("v"):
             continue  # "不拿出收费的许可证": a verb with its complement takes an object, it qualifies nothing

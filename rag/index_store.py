@@ -79,6 +79,10 @@ class Manifest:
     def slug(self) -> str:
         return embedder_slug(self.embedder, self.dim)
 
+    def retiring(self, new_slug: str) -> list[str]:
+        """`retired` once the index moves from this manifest's model to `new_slug`'s."""
+        return sorted((set(self.retired) | {self.slug}) - {new_slug})
+
     def embedded(self, segment: str) -> int:
         return int(self.segments.get(segment, {}).get("vectors", {}).get(self.slug, 0))
 
@@ -363,37 +367,32 @@ class IndexStore:
         for folder in stale:
             shutil.rmtree(folder, ignore_errors=True)
         used: set[str] = set()
-        for folder in self.root.glob("v-*"):
-            try:
-                used.update(json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("segments", {}))
-            except (OSError, ValueError):
-                continue
-        for segment in (self.root / SEGMENTS_DIR).glob("*"):
-            if segment.is_dir() and not segment.name.startswith(".") and segment.name not in used:
-                shutil.rmtree(segment, ignore_errors=True)
-        self._drop_retired_vectors(keep)
-        for leftover in [*self.root.glob(".tmp-v-*"), *(self.root / SEGMENTS_DIR).glob(".tmp-*")]:
-            if leftover.is_dir() and time.time() - leftover.stat().st_mtime > 3600:
-                shutil.rmtree(leftover, ignore_errors=True)
-
-
-    def _drop_retired_vectors(self, keep: str) -> None:
-        """Delete the vectors an upgrade replaced (~1 KB a passage) once no kept version serves them; the
-        live manifest names them, so the vectors of an upgrade still running are never touched."""
-        try:
-            retired = set(json.loads((self.root / keep / MANIFEST).read_text(encoding="utf-8")).get("retired", []))
-        except (OSError, ValueError):
-            return
-        serving: set[str] = set()
+        serving: set[str] | None = set()  # the models the kept versions search with (None: one unreadable)
+        retired: set[str] = set()
         for folder in self.root.glob("v-*"):
             try:
                 data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-                serving.add(embedder_slug(data["embedder"], int(data["dim"])))
-            except (OSError, ValueError, KeyError, TypeError):
-                return  # a version being written or unreadable: decide at the next commit
-        for slug in retired - serving:
+            except (OSError, ValueError):
+                serving = None  # a version being written: retired vectors are decided at the next commit
+                continue
+            used.update(data.get("segments", {}))
+            if serving is not None and isinstance(data.get("embedder"), str) and isinstance(data.get("dim"), int):
+                serving.add(embedder_slug(data["embedder"], data["dim"]))
+            else:
+                serving = None
+            if folder.name == keep:
+                retired = set(data.get("retired", []))
+        for segment in (self.root / SEGMENTS_DIR).glob("*"):
+            if segment.is_dir() and not segment.name.startswith(".") and segment.name not in used:
+                shutil.rmtree(segment, ignore_errors=True)
+        # the vectors an upgrade or an embedder change replaced (~1 KB a passage), once no kept version serves
+        # them; only the live manifest retires, so the vectors of an upgrade still running are never touched
+        for slug in retired - serving if serving is not None else ():
             for vectors in (self.root / SEGMENTS_DIR).glob(f"*/{VEC_DIR}/{slug}"):
                 shutil.rmtree(vectors, ignore_errors=True)
+        for leftover in [*self.root.glob(".tmp-v-*"), *(self.root / SEGMENTS_DIR).glob(".tmp-*")]:
+            if leftover.is_dir() and time.time() - leftover.stat().st_mtime > 3600:
+                shutil.rmtree(leftover, ignore_errors=True)
 
 
 class SegmentCache:

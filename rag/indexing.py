@@ -148,7 +148,7 @@ def update_index(
             manifest.documents = dict(previous.documents)  # live until replaced or removed below
             manifest.segments = copy.deepcopy(previous.segments)
             # the vectors of a model no longer in use go once no kept version serves them (IndexStore._prune)
-            manifest.retired = sorted((set(previous.retired) | {previous.slug}) - {manifest.slug})
+            manifest.retired = previous.retiring(manifest.slug)
 
         writer = _SegmentWriter(store, manifest, old_docs if same_embedder else {}, settings.segment_rows, report,
                                 started)
@@ -454,7 +454,7 @@ def upgrade_vectors(
                         continue
                     for name, info in latest.segments.items():
                         info["vectors"] = {slug: int(info["rows"])}  # the old model's are retired below
-                    latest.retired = sorted((set(latest.retired) | {latest.slug}) - {slug})
+                    latest.retired = latest.retiring(slug)
                     latest.embedder, latest.dim = embedder.name, embedder.dim
                     store.commit(latest, settings.vector_store)
                 log.info("index switched to %s vectors", embedder.name)
