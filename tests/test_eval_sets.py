@@ -257,3 +257,9 @@ def test_fresh10_sets_written_at_the_start_of_the_eighth_stop():
     """fresh10_*.jsonl: written at the start of the 2026-11-30 eighth stop by three authors who had not seen the
     code; committed before anything was run on them, run only at the stop's start and end, never read (README)."""
     _check_fresh_trio("fresh10")
+
+
+def test_fresh11_sets_written_at_the_start_of_the_ninth_stop():
+    """fresh11_*.jsonl: written at the start of the 2026-11-30 ninth stop by three authors who had not seen the
+    code; committed before anything was run on them, run only at the stop's start and end, never read (README)."""
+    _check_fresh_trio("fresh11", law_files=39)
