@@ -297,7 +297,8 @@ def _asked_terms(c: Constraints) -> tuple[Term, ...]:
     topic in the documents' own words ("业主大会决定筹集和使用专项维修资金，需要多少业主同意？") is no story:
     its words are constraints."""
     asking, told = _asking_and_told(c.question)
-    if not asking or not told or not all(_STORY.search(s) for s in told):
+    # a story need not mark every clause: "网上买了个东西，…，东西也没坏，…，我要是去法院告"
+    if not asking or not told or 2 * sum(bool(_STORY.search(s)) for s in told) < len(told):
         return ()
     inside = [t for t in c.terms if any(normalize(t.word) in s for s in asking)]
     nouns = [t for t in inside if t.weight >= 1.0]
@@ -447,6 +448,12 @@ def _units(passage: Passage) -> Iterator[_Unit]:
     listed = ""  # what a numbered list's items speak of: the sentence before it and its lead ("…的期限…。具体划分为：")
     for sentence in _FULL_SENTENCE.finditer(text):
         previous = told
+        opens_article = sentence.start() > 0 and bool(_ARTICLE.match(sentence.group()))
+        if opens_article:
+            # "第九条 …征收。第十条 …的纳税义务发生时间为…当日。纳税人应当自…三十日内申报缴纳": a passage of two
+            # articles; what 第十条's sentences speak of is its own lead, not 第九条's
+            short = len(sentence.group()) <= 60 and not figure_kinds(_ENUMERATION.sub("", sentence.group()))
+            lead, told = (normalize(sentence.group()) if short else ""), ""
         before, told = (told if len(sentence.group().strip()) <= _SHORT_SENTENCE else ""), normalize(sentence.group())
         # a ；-segment is read on its own: in a report "；" separates items (another project's 总投资). In a
         # rule the first segment states who did what ("个人违反本条例…混合投放的，…责令立即改正"), and

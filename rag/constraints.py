@@ -10,6 +10,7 @@ passage does not mention means the figure would come from another indicator.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import threading
@@ -59,6 +60,62 @@ _EACH_WIDE = re.compile(r"([^，,。？?；;与及、\s]{2,20}?)(?:与|及|以�
 _BODY_AFTER_PLACE = r"((?:[\u4e00-\u9fff]{2,8}?)(?:局|厅|委员会|办公室|管委会))"
 _RUN_BEFORE = re.compile(r"(?:[^，,。？?；;、和与及\s\d]{2,20}、)+$")
 _PART_SPLIT = re.compile(r"[？?；;]+|(?:，|,)?(?:以及|另外|同时|还有|并且)")
+
+
+# a part that asks the same of each subject the part before named: "…各是多少？分别增长多少？"
+_FOR_EACH = re.compile(r"^(?:分别|各自|各)")
+_MEMBERS = re.compile(r"^其中")
+
+
+def _each_subjects(part: str, each: re.Match) -> tuple[str, list[str]]:
+    """The context a "甲和乙各…" part is asked in, and its subjects, each made whole: 契税's 执行数 of
+    "契税的预算数和执行数", the 人均可支配收入 of both in "城镇居民和农村居民人均可支配收入"."""
+    shared = part[: each.start()]  # "淮安2024年…行政诉讼中，": the context both parts are asked in
+    subjects = [each.group(1), each.group(2)]
+    owner = re.match(r"(.{2,12}?的)(.+)$", subjects[0])
+    if owner and "的" not in subjects[1] and len(subjects[1]) <= 6:
+        subjects[1] = owner.group(1) + subjects[1]  # "契税的预算数和执行数": 契税's 执行数 as well
+    elif not INDICATOR_HEAD.search(subjects[0]):
+        # "城镇居民和农村居民人均可支配收入": the first names only who; the second's quantity is asked of both
+        # (the second's words after as many characters as the first has, or as its last word has: 长清区城镇,
+        # cut where a word ends)
+        second = subjects[1]
+        ends = set(itertools.accumulate(len(p.word) for p in _pos_cut(second)))
+        last = [p.word for p in _pos_cut(subjects[0])][-1:]
+
+        def cut(n: int) -> bool:  # 农村居民 is one word of jieba's, and 居民 one too
+            return n in ends or any(_TOKENIZER.FREQ.get(second[n : n + k]) for k in (2, 3, 4))
+
+        size = next((n for n in (len(subjects[0]), *map(len, last)) if 0 < n < len(second) and cut(n)), 0)
+        tail = second[size:]
+        if size and len(tail) >= 2 and (tail.startswith("的") or INDICATOR_HEAD.search(tail)):
+            subjects[0] += tail
+    run = _RUN_BEFORE.search(shared)
+    if run:  # "货物进出口总额、出口额和进口额各是多少": the items before the 、 are subjects too
+        subjects = [item for item in run.group().split("、") if item] + subjects
+        shared = shared[: run.start()]
+    return shared, subjects
+
+
+def _each_parts(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """One part per subject of a "甲和乙各（分别）…" part ("一般公共服务支出和住房保障支出各占多少比例？"),
+    and of a part after it that asks the same of each ("…各是多少？分别增长多少？")."""
+    out: list[str] = []
+    named: tuple[str, list[str]] | None = None
+    for part in parts:
+        # "其中出口和进口各多少" asks the members of the total before, which one sentence states together
+        # ("其中，出口额…；进口额…"): one part, or 出口 alone would take the 进出口总额 again
+        each = None if _MEMBERS.match(part) and out else (_EACH_WIDE.search(part) or _EACH.search(part))
+        if each:
+            named = _each_subjects(part, each)
+            out += [named[0] + subject + each.group(3) for subject in named[1]]
+        elif named is not None and _FOR_EACH.match(part):
+            rest = _FOR_EACH.sub("", part)
+            out += [named[0] + subject + rest for subject in named[1]]
+        else:
+            out.append(part)
+            named = None
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -241,18 +298,7 @@ def parse_constraints(question: str) -> Constraints:
         elif flag == "t" and word not in _RELATIVE:
             terms.append(Term(word, 0.5))  # 春节, 年初(预算), 夜间: what the question is about; 去年/今年 are years
     parts = tuple(p.strip(" ，,。") for p in _PART_SPLIT.split(text) if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 2)
-    each = (_EACH_WIDE.search(text) or _EACH.search(text)) if len(parts) <= 1 else None
-    if each:  # "一般公共服务支出和住房保障支出各占多少比例？": one part per subject
-        shared = text[: each.start()]  # "淮安2024年…行政诉讼中，": the context both parts are asked in
-        subjects = [each.group(1), each.group(2)]
-        owner = re.match(r"(.{2,12}?的)(.+)$", subjects[0])
-        if owner and "的" not in subjects[1] and len(subjects[1]) <= 6:
-            subjects[1] = owner.group(1) + subjects[1]  # "契税的预算数和执行数": 契税's 执行数 as well
-        run = _RUN_BEFORE.search(shared)
-        if run:  # "货物进出口总额、出口额和进口额各是多少": the items before the 、 are subjects too
-            subjects = [item for item in run.group().split("、") if item] + subjects
-            shared = shared[: run.start()]
-        parts = tuple(shared + subject + each.group(3) for subject in subjects)
+    parts = _each_parts(parts or (text,))
     return Constraints(
         question=question,
         admin=admin,

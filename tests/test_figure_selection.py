@@ -873,3 +873,14 @@ def test_a_sibling_indicators_figure_does_not_answer():
     injury = _passage("年末全国参加工伤保险人数30174万人，比上年末增加1057万人。全国新开工工程建设项目工伤保险参保率99.6%。")
     assert "99.6%" in _answer("全国新开工工程建设项目工伤保险参保率是多少？", injury)
     assert _answer("全国新开工工程建设项目失业保险参保率是多少？", injury) == ""
+
+
+def test_a_later_article_of_a_passage_is_read_with_its_own_lead():
+    """A passage of 耕地占用税法 holds 第九条 and 第十条: the 三十日 sentence speaks of 第十条's 纳税义务 (when the
+    书面通知 arrives), not of 第九条's 税务机关. Weights as the laws archive gives them."""
+    text = ("第九条 耕地占用税由税务机关负责征收。\n第十条 耕地占用税的纳税义务发生时间为纳税人收到自然资源主管部门办理占用"
+            "耕地手续的书面通知的当日。纳税人应当自纳税义务发生之日起三十日内申报缴纳耕地占用税。")
+    idf = {"占用": 2.83, "耕地": 2.73, "厂房": 4.87, "收到": 2.03, "自然资源": 2.2, "部门": 0.4, "办理": 1.27,
+           "占地": 3.53, "手续": 1.85, "书面通知": 5.69, "申报": 2.5, "缴纳": 2.82}
+    question = "占用耕地建厂房，收到自然资源部门办理占地手续的书面通知后，多少天内要申报缴纳？"
+    assert "三十日内" in _answer(question, _passage(text), idf=idf)
