@@ -297,8 +297,7 @@ def _asked_terms(c: Constraints) -> tuple[Term, ...]:
     topic in the documents' own words ("业主大会决定筹集和使用专项维修资金，需要多少业主同意？") is no story:
     its words are constraints."""
     asking, told = _asking_and_told(c.question)
-    # a story need not mark every clause: "网上买了个东西，…，东西也没坏，…，我要是去法院告"
-    if not asking or not told or 2 * sum(bool(_STORY.search(s)) for s in told) < len(told):
+    if not asking or not told or not all(_STORY.search(s) for s in told):
         return ()
     inside = [t for t in c.terms if any(normalize(t.word) in s for s in asking)]
     nouns = [t for t in inside if t.weight >= 1.0]

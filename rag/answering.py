@@ -35,7 +35,6 @@ from rag.answerability import (
     question_figures,
     restates_question,
     source_mentions_topic,
-    told_words,
 )
 from rag.constraints import DATE_KINDS, DURATION_KINDS, extract_numbers_of_kind, figure_kinds, normalize, topic_coverage
 from rag.llm.client import ChatClient
@@ -153,9 +152,7 @@ class Answerer:
         checked = gate(standalone, passages, index, self.service.word_vectors(), self.settings.paraphrase_similarity)
         coverage = (question_coverage(standalone, checked.pool, index, checked.constraints.stand_ins)
                     if checked.pool else 0.0)
-        if checked.told or told_words(checked.constraints):
-            # the gate found the asker's story on topic (every noun of it, or what its asking clause names);
-            # the story's other words are how they tell it, not what a document must write
+        if checked.told:  # the gate found every noun of the asker's story; its other words are how they say it
             coverage = max(coverage, MIN_COVERAGE)
         if checked.refusal or coverage < MIN_COVERAGE:
             timings["total"] = _ms(started)

@@ -2,8 +2,6 @@
 static word vectors distilled from the offline e5 model, over the demo document (长清区2024年政府工作报告)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rag.answerability import extractive_answer, gate
@@ -120,22 +118,3 @@ def test_a_word_of_the_same_meaning_is_no_sign_the_figure_is_given_only_for_anot
     subsidy = "城乡居民医保财政补助标准由每人每年610元提高到640元。"
     assert means_the_same(["补贴"], subsidy, vectors)
     assert not means_the_same(["失业保险金"], "月人均养老金水平提高到3000元。", vectors)
-
-
-# 户口登记条例 (laws corpus), articles 1–13 as written
-HUKOU = Path(__file__).parent / "fixtures" / "hukou-registration-regulations-1958-art1-13.md"
-
-
-def test_a_story_on_topic_is_not_refused_for_the_words_it_is_told_in(tmp_settings):
-    """"孩子刚出生，最晚多长时间内要去给他报上户口？": 孩子 and 刚出生 are how the asker tells it (the statute writes
-    婴儿出生后); once the gate finds the story on topic, those words do not make its passages "irrelevant".
-    A question in the statute's own words that asks what no article says is still refused."""
-    from rag.answering import Answerer
-    from rag.service import RagService
-
-    (tmp_settings.data_dir / "户口登记条例.md").write_text(HUKOU.read_text(encoding="utf-8"), encoding="utf-8")
-    service = RagService(tmp_settings)
-    service.ensure_index()
-    answer = Answerer(service).ask("孩子刚出生，最晚多长时间内要去给他报上户口？")
-    assert not answer.refused and "一个月以内" in answer.text
-    assert Answerer(service).ask("户口登记机关办理出生登记收取多少费用？").refused
