@@ -395,6 +395,11 @@ _SHORT_SENTENCE = 20  # characters: a sentence this short goes on about the one 
 _QUALIFIES = re.compile(r"\s*(?:但(?:是)?[^；;。]*|[^；;。]*(?:除外|可以延长|可以适当延长|经批准可以延长)[^；;。]*)[；;。]?$")
 
 
+def _lead(sentence: str) -> str:
+    """A short sentence that states no figure names what follows it ("…行政运行（项）。"); "" otherwise."""
+    return normalize(sentence) if len(sentence) <= 60 and not figure_kinds(_ENUMERATION.sub("", sentence)) else ""
+
+
 def _units(passage: Passage) -> Iterator[_Unit]:
     """The statements a figure can be quoted from. A table row yields one unit per value cell, with the
     row's label cells as its subject ("本年新收…申请数量 | 申请人情况·自然人：3001"); prose yields its
@@ -441,18 +446,15 @@ def _units(passage: Passage) -> Iterator[_Unit]:
                             kinds=normalize(_UNIT_NOTE.sub("", caption) + "".join(labels) + kinds))
         return
     first = _FULL_SENTENCE.match(text)
-    # a short lead that states no figure names what the passage is about ("…行政运行（项）。")
-    lead = normalize(first.group()) if first and len(first.group()) <= 60 and not figure_kinds(_ENUMERATION.sub("", first.group())) else ""
+    lead = _lead(first.group()) if first else ""
     told = ""  # the sentence before: what a short one goes on about ("…报告个人财产及日常活动。报告期限不超过五年。")
     listed = ""  # what a numbered list's items speak of: the sentence before it and its lead ("…的期限…。具体划分为：")
     for sentence in _FULL_SENTENCE.finditer(text):
         previous = told
-        opens_article = sentence.start() > 0 and bool(_ARTICLE.match(sentence.group()))
-        if opens_article:
+        if sentence.start() > 0 and _ARTICLE.match(sentence.group()):
             # "第九条 …征收。第十条 …的纳税义务发生时间为…当日。纳税人应当自…三十日内申报缴纳": a passage of two
             # articles; what 第十条's sentences speak of is its own lead, not 第九条's
-            short = len(sentence.group()) <= 60 and not figure_kinds(_ENUMERATION.sub("", sentence.group()))
-            lead, told = (normalize(sentence.group()) if short else ""), ""
+            lead, told = _lead(sentence.group()), ""
         before, told = (told if len(sentence.group().strip()) <= _SHORT_SENTENCE else ""), normalize(sentence.group())
         # a ；-segment is read on its own: in a report "；" separates items (another project's 总投资). In a
         # rule the first segment states who did what ("个人违反本条例…混合投放的，…责令立即改正"), and

@@ -84,7 +84,7 @@ def _each_subjects(part: str, each: re.Match) -> tuple[str, list[str]]:
         last = [p.word for p in _pos_cut(subjects[0])][-1:]
 
         def cut(n: int) -> bool:  # 农村居民 is one word of jieba's, and 居民 one too
-            return n in ends or any(_TOKENIZER.FREQ.get(second[n : n + k]) for k in (2, 3, 4))
+            return n in ends or any(in_dictionary(second[n : n + k]) for k in (2, 3, 4))
 
         size = next((n for n in (len(subjects[0]), *map(len, last)) if 0 < n < len(second) and cut(n)), 0)
         tail = second[size:]

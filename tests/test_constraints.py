@@ -485,4 +485,3 @@ def test_each_subject_of_a_multi_part_question_is_asked_whole():
     answers = [best_clause(p, [passage], {}).focus for p in parts]
     assert "40216" in answers[0] and "19482" in answers[1]
     assert "4.8%" in answers[2] and "7.0%" in answers[3]
-
