@@ -65,6 +65,9 @@ class Manifest:
     segments: dict[str, dict] = field(default_factory=dict)
     # embedder slugs an upgrade replaced: their vector folders are deleted once no kept version serves them
     retired: list[str] = field(default_factory=list)
+    # True once an upgrade (RAG_EMBEDDER_UPGRADE) switched the vectors: the library keeps that model even where
+    # the setting is later unset, rather than fall back to static vectors and delete the upgrade's
+    upgraded: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=1)

@@ -149,6 +149,7 @@ def update_index(
             manifest.segments = copy.deepcopy(previous.segments)
             # the vectors of a model no longer in use go once no kept version serves them (IndexStore._prune)
             manifest.retired = previous.retiring(manifest.slug)
+            manifest.upgraded = previous.upgraded and same_embedder
 
         writer = _SegmentWriter(store, manifest, old_docs if same_embedder else {}, settings.segment_rows, report,
                                 started)
@@ -456,6 +457,7 @@ def upgrade_vectors(
                         info["vectors"] = {slug: int(info["rows"])}  # the old model's are retired below
                     latest.retired = latest.retiring(slug)
                     latest.embedder, latest.dim = embedder.name, embedder.dim
+                    latest.upgraded = True
                     store.commit(latest, settings.vector_store)
                 log.info("index switched to %s vectors", embedder.name)
                 return True

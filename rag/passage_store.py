@@ -105,6 +105,10 @@ class PassageStore(Protocol):
         """The name of the embedder the stored vectors belong to (None: no index yet)."""
         ...
 
+    def upgraded(self) -> bool:
+        """True when `upgrade_vectors` put the vectors in use there (an archive the user chose to upgrade)."""
+        ...
+
     def snapshot(self, embedder: Embedder) -> IndexSnapshot: ...
 
     def update(self, paths: list[Path], embedder: Embedder, *, rebuild: bool = False,
@@ -164,6 +168,10 @@ class LocalStore:
     def built_with(self) -> str | None:
         manifest = self.files.read_manifest()
         return manifest.embedder if manifest else None
+
+    def upgraded(self) -> bool:
+        manifest = self.files.read_manifest()
+        return bool(manifest and manifest.upgraded)
 
     def snapshot(self, embedder: Embedder) -> IndexSnapshot:
         s = self.settings

@@ -56,8 +56,12 @@ class RagService:
             return self._embedder
 
     def _auto_names(self) -> tuple[str, ...]:
-        """The embedders an "auto" library may be built with: e5, the static model, the upgrade."""
-        return (*AUTO_CHOICES, *((self.settings.embedder_upgrade,) if self.settings.embedder_upgrade else ()))
+        """The embedders an "auto" library may be built with: e5, the static model, the upgrade (the configured
+        one, or the one an earlier upgrade left in use)."""
+        upgrades = {self.settings.embedder_upgrade} - {""}
+        if self.store.upgraded():
+            upgrades.add(self.store.built_with() or "")
+        return (*AUTO_CHOICES, *sorted(upgrades - {""}))
 
     def _named(self, name: str | None) -> Embedder:
         """Each embedder is loaded once, so following the library's size back and forth costs no reload."""
@@ -87,6 +91,10 @@ class RagService:
         report.pending = switched.pending
 
     def _upgraded(self) -> bool:
+        """An archive on the upgrade's vectors keeps them, also after RAG_EMBEDDER_UPGRADE is unset (going back
+        to static vectors would delete hours of embedding; `index --rebuild` does that on purpose)."""
+        if self.store.upgraded() and self.embedder.name == self.store.built_with():
+            return True
         return bool(self.settings.embedder_upgrade) and self.embedder.name == self.settings.embedder_upgrade
 
     def upgrade_due(self) -> str | None:

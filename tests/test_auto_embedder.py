@@ -69,6 +69,16 @@ def test_an_archive_past_the_limit_moves_to_e5_in_the_background_and_keeps_it(tm
     assert service.store.built_with() == ONNX_E5_EMBEDDER and added.embedded == added.chunks - report.chunks
     assert "口袋公园" in service.search("新建了多少处口袋公园", k=1)[0].text
 
+    # The manifest remembers the upgrade: a process started without RAG_EMBEDDER_UPGRADE searches with its
+    # vectors and indexes new documents with them, instead of falling back to static ones and deleting them.
+    unset = RagService(_settings(tmp_path, limit=50))
+    assert unset.store.upgraded() and unset.embedder.name == ONNX_E5_EMBEDDER
+    (tmp_path / "data" / "note2.txt").write_text("2024年长清区新增城市书房3处。\n", encoding="utf-8")
+    kept = unset.index([tmp_path / "data"])
+    assert kept.added == ["note2.txt"] and not any("re-embedding" in n for n in kept.notes)
+    assert unset.store.built_with() == ONNX_E5_EMBEDDER and unset.store.coverage() == (kept.chunks, kept.chunks)
+    assert "城市书房" in unset.search("新增城市书房几处", k=1, mode="dense")[0].text
+
     # By default (RAG_EMBEDDER_UPGRADE empty) an archive keeps its static vectors.
     plain = RagService(_settings(tmp_path / "plain", limit=50))
     (tmp_path / "plain" / "data").mkdir(parents=True)

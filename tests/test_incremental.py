@@ -140,6 +140,7 @@ def test_an_archive_moves_to_better_vectors_without_a_gap_and_resumes_after_an_i
         upgrade_vectors(tmp_settings, better)
     monkeypatch.setattr(better, "embed_documents", real)
     assert store.read_manifest().embedder == in_use.name  # nothing switched: the old vectors serve
+    assert not store.read_manifest().upgraded
     index = store.load()
     assert index.dense_coverage() == (report.chunks, report.chunks)
     assert index.dense.search(in_use.embed_query(index.chunks[37].embed_text), 1)[0].row == 37
@@ -170,3 +171,8 @@ def test_an_archive_moves_to_better_vectors_without_a_gap_and_resumes_after_an_i
     index = store.load()
     assert index.dense_coverage() == (index.manifest.passages(), index.manifest.passages())
     assert index.dense.search(better.embed_query(index.chunks[37].embed_text), 1)[0].row == 37
+    # The manifest remembers the switch was an upgrade while the library stays on that model; a rebuild
+    # starts over (RagService keeps an upgraded archive on its model even once RAG_EMBEDDER_UPGRADE is unset).
+    assert index.manifest.upgraded
+    update_index([data], tmp_settings, better, rebuild=True)
+    assert not store.read_manifest().upgraded

@@ -161,8 +161,9 @@ def test_passage_store_contract(backend, tmp_path):
     # Another model's vectors: a backend either switches to them whole or changes nothing (Milvus keeps
     # one vector field, and replacing it would leave dense retrieval empty meanwhile).
     better = HashingEmbedder(32)
+    assert not store.upgraded()
     switched = store.upgrade_vectors(better)
-    assert switched == (backend == "local")
+    assert switched == (backend == "local") and store.upgraded() == switched
     now = better if switched else embedder
     assert store.built_with() == now.name and store.coverage() == (report.chunks, report.chunks)
     snap = store.snapshot(now)

@@ -271,6 +271,9 @@ class MilvusStore:
         meta = self._meta()
         return meta["embedder"] if meta else None
 
+    def upgraded(self) -> bool:
+        return False  # upgrade_vectors is not done here
+
     def snapshot(self, embedder: Embedder) -> "MilvusSnapshot":
         meta = self._meta()
         if meta is None:
