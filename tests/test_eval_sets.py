@@ -263,3 +263,9 @@ def test_fresh11_sets_written_at_the_start_of_the_ninth_stop():
     """fresh11_*.jsonl: written at the start of the 2026-11-30 ninth stop by three authors who had not seen the
     code; committed before anything was run on them, run only at the stop's start and end, never read (README)."""
     _check_fresh_trio("fresh11", law_files=39)
+
+
+def test_fresh12_sets_written_at_the_start_of_the_tenth_stop():
+    """fresh12_*.jsonl: written at the start of the 2026-12-01 tenth stop by three authors who had not seen the
+    code; committed before anything was run on them, run only at the stop's start and end, never read (README)."""
+    _check_fresh_trio("fresh12", law_files=38)
