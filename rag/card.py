@@ -25,7 +25,7 @@ from rag.schema import Document
 jieba.setLogLevel(logging.WARNING)
 
 NATIONAL = "全国"
-CARD_VERSION = 10  # 10: no congress a report is read to, a government office is its body; 9: a body named
+CARD_VERSION = 11  # 11: an untitled text opening on a definition is titled by its subject; 10: no congress a report is read to, a government office is its body; 9: a body named
 # after its place in the title is the issuer; 8: a masthead (…文件) is no title, a centred unstyled DOCX
 # opening is; 7: a date line covers no year
 
@@ -162,20 +162,44 @@ def _gather(doc: Document) -> _Evidence:
     first = [_clean(p.text) for p in paragraphs[:6]]
     front = [_clean(x) for x in (*doc.meta.cover_lines, doc.meta.source) if x] + headings[:3]
     head = front + first
-    title = _clean(doc.meta.title) or _title_from([*doc.meta.cover_lines, *headings[:2], *(p.text for p in paragraphs[:4])])
-    if not title:
-        title = stem
+    lines = [*doc.meta.cover_lines, *headings[:2], *(p.text for p in paragraphs[:4])]
+    title = _clean(doc.meta.title) or _title_from(lines, any_short_line=False)
+    if not title and paragraphs and not paragraphs[0].origin.section and not doc.meta.cover_lines and not _CJK.search(stem):
+        # a text that opens on prose, under a file name that says nothing ("TRIAL_106.txt"), is titled by
+        # the subject its first sentence defines rather than by whichever later line is short
+        title = _subject(paragraphs[0].text)
+    title = title or _title_from(lines) or stem
     body = [p.text for p in paragraphs]
     return _Evidence(title=title[:120], head=head, headings=headings, body=body, file_stem=stem, front=front)
 
 
-def _title_from(lines: list[str]) -> str:
+# "蓝线裸顶鲷，又称蓝线白𫚭，…", "夜来香（学名：…）是萝藦科…", "MIT OpenCourseWare是由…创始的": an encyclopedic
+# text names its subject once, in its first sentence, and every later paragraph is about it
+# (a name glossed in brackets and then described, "高英（…），北魏宣武帝…的皇后", is one too)
+_SUBJECT = re.compile(r"^《?([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9·\- ]{1,23}?)》?\s*(?:(?:[（(][^（）()]{0,80}[)）])?\s*"
+                      r"(?:[，,]\s*)?(?:又称|又名|简称|俗称|俗名|别名|别称|原名|全称|学名|英文|是|为|系|乃|位于|生于|出生于)"
+                      r"|[（(][^（）()]{0,80}[)）]\s*[，,])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NOT_SUBJECT = re.compile(r"^(?:在|据|由于|随着|近年来|今年|去年|目前|当前|根据|按照|为了|关于|我们|我|全[省市区县州])|[年月日]$")
+
+
+def _subject(first_paragraph: str) -> str:
+    """The subject a definition opens a text with ("蓝线裸顶鲷"), or ""."""
+    sentence = re.split(r"[。！？!?\n]", _clean(first_paragraph), maxsplit=1)[0]
+    m = _SUBJECT.match(sentence)
+    if not m:
+        return ""
+    subject = m.group(1).strip()
+    return "" if _NOT_SUBJECT.search(subject) or _YEAR.search(subject) else subject
+
+
+def _title_from(lines: list[str], any_short_line: bool = True) -> str:
     """A short line that names a document kind ("政府工作报告", "…统计公报"), else the first short line."""
     cleaned = [_clean(x) for x in lines if x and x.strip()]
     for line in cleaned:
         if len(line) <= 40 and not line.endswith(("。", "；")) and _kind(line):
             return line
-    for line in cleaned:
+    for line in cleaned if any_short_line else ():
         if 4 <= len(line) <= 40 and not re.search(r"[。；;]", line):
             return line
     return ""

@@ -121,10 +121,13 @@ class HybridRetriever:
             ranked.update({f"place:{name}": hits for name, hits in self._ranked(query, mode, depth, local).items()})
         if named is not None:
             # inside the named documents, passages are ranked by what the question asks beyond the
-            # title (twice: in place of the whole question's ranks, which their cover lines win)
-            ranked = {name: [(r, sc) for r, sc in hits if not named.rows[r]] for name, hits in ranked.items()}
-            ranked.update({f"title:{name}": hits for name, hits in
-                           self._ranked(named.query, mode, depth, named.rows).items()})
+            # title (twice: in place of the whole question's ranks, which their cover lines win) ...
+            inside = self._ranked(named.query, mode, depth, named.rows)
+            if inside.get("bm25") or mode == "dense":
+                ranked = {name: [(r, sc) for r, sc in hits if not named.rows[r]] for name, hits in ranked.items()}
+            # ... unless no word beyond the title is written there ("尤金袋鼠的体重大约是多少", the text says
+            # 重约): then the whole question's ranks stay, or the rest of the library outranks the named text
+            ranked.update({f"title:{name}": hits for name, hits in inside.items()})
         for name in list(ranked):
             if name.startswith("title:"):
                 weights[name] = 2 * weights[name.removeprefix("title:")]

@@ -136,3 +136,30 @@ def test_a_version_the_library_lacks_is_refused_and_the_version_held_is_answered
     # the version year is not a year the article must name, and the law's title is where to look, not
     # a word of the answer: the cover lines name the title and the year, the article gives the date
     assert not held.refused and "2023年1月1日" in held.text and "第八十六条" in held.citations[0].passage.text
+
+
+def test_an_untitled_text_is_titled_by_the_subject_its_first_sentence_defines(tmp_settings):
+    """An encyclopedic text names its subject once ("蓝线裸顶鲷，又称…"): it is the card's title, so a later
+    paragraph that never repeats it is found, and answered, for a question naming the subject."""
+    from rag.answering import Answerer
+    from rag.card import _subject
+    from rag.embedders.hashing import HashingEmbedder
+    from rag.service import RagService
+
+    assert _subject("夜来香（学名：）是萝藦科夜来香属的植物。") == "夜来香"
+    assert _subject("高英（），北魏宣武帝元恪的第二任皇后。") == "高英"
+    assert _subject("2023年，全区上下坚持稳中求进。") == "" and _subject("今年是全面贯彻落实的开局之年。") == ""
+
+    filler = "本鱼分布于印度太平洋区，包括东非、马达加斯加、红海、斯里兰卡、印度、日本、台湾、中国、泰国、越南等海域。" * 3
+    (tmp_settings.data_dir / "TRIAL_7.txt").write_text(
+        "蓝线裸顶鲷，又称蓝线白𫚭，为辐鳍鱼纲鲈形目龙占鱼科的其中一个种。" + filler + "\n\n"
+        "体呈淡蓝色，头部有网状斑点。体长可达80公分。栖息在较深的水域，以其他鱼类为食。\n", encoding="utf-8")
+    (tmp_settings.data_dir / "TRIAL_8.txt").write_text(
+        "斯氏腔吻鳕为辐鳍鱼纲鳕形目鼠尾鳕科的其中一种。" + filler + "\n\n"
+        "体为浅棕色，腹部白色。体长可达32公分。生活在混浊的泥沙底质上。\n", encoding="utf-8")
+    service = RagService(tmp_settings, HashingEmbedder())
+    service.ensure_index()
+    cards = {e.name: e.card["title"] for e in service.store.documents().values()}
+    assert cards == {"TRIAL_7.txt": "蓝线裸顶鲷", "TRIAL_8.txt": "斯氏腔吻鳕"}
+    answer = Answerer(service).ask("蓝线裸顶鲷的体长约是多少公分？")
+    assert "80公分" in answer.text and "32公分" not in answer.text and not answer.refused
