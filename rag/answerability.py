@@ -52,7 +52,7 @@ from rag.answer_shape import (  # noqa: F401 (answering imports asks_* from here
     states_asked_total,
     states_reason,
 )
-from rag.card import DocumentCard
+from rag.card import OTHER_KIND, DocumentCard
 from rag.cloze import cloze, fills
 from rag.conditions import fits, given_quantities, misses_threshold, other_threshold
 from rag.crossrefs import cited_words, defined_articles
@@ -115,6 +115,9 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
     c = parse_constraints(question)
     inside = index.titles().without_titles(question)
     within = parse_constraints(inside) if inside != question else None
+    # "杨丽音在2006年获得了什么奖项": the subject its text is about is on topic (its card states it for every
+    # passage), while the sentence is chosen by what is asked of it ("…获得第41届金钟奖…", not "杨丽音是…")
+    subject = c if within is not None and _names_a_subject(question, index) else None
     if within is not None and within.terms:
         # "2022年修订的妇女权益保障法自什么时候起施行？": the law's title is where to look (retrieval's title
         # route), not a word of what is asked; its cover lines name it, the article asked for does not
@@ -122,7 +125,7 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
     suspicious = {p.passage_id for p in passages if gives_orders(p.text)}
     for p in passages:
         p.suspicious = p.passage_id in suspicious
-    words = [t.word for t in c.terms]
+    words = list(dict.fromkeys([t.word for t in c.terms] + ([t.word for t in subject.terms] if subject else [])))
     df = index.sparse.document_frequencies(words) if words else {}
     idf = idf_weights(words, df, max(len(index.chunks), 1)) if words else {}
     candidates = [p for p in passages if p.passage_id not in suspicious]
@@ -146,6 +149,8 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
 
         verdicts = [Verdict(ok=True) if not v.ok and serves_a_part(p) else v for p, v in zip(candidates, verdicts)]
     pool = [p for p, v in zip(candidates, verdicts) if v.ok]
+    if within is not None and within.terms:
+        pool = _within_named(question, pool, index)
     failed = next((v for v in verdicts if not v.ok), None)
     set_aside = failed.reason() if failed is not None else ""
     if not pool:
@@ -175,7 +180,8 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
         # "《上海市公共场所控制吸烟条例》规定…" when the library holds no such document: another
         # document's rule on the same topic is not an answer.
         return Gate(c, [], refusal=f"文件库中没有《{unknown[0]}》", suspicious=suspicious, idf=idf, card_of=index.card)
-    best, missing = max((topic_share(as_told, normalize(p.chunk.check_text), idf) for p in pool), key=lambda t: t[0])
+    on_topic = replace(as_told, terms=subject.terms) if subject is not None else as_told
+    best, missing = max((topic_share(on_topic, normalize(p.chunk.check_text), idf) for p in pool), key=lambda t: t[0])
     told = frozenset(p.passage_id for p in pool if _tells_the_story(as_told, normalize(p.chunk.check_text), idf, df)) \
         if best < TOPIC_MIN else frozenset()
     if told:
@@ -193,6 +199,28 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
     if asks_list(c):
         pool = continue_lists(pool, index.chunks)  # "（一）…（四）…；" cut by the chunk limit: its （五） is next
     return Gate(c, pool, suspicious=suspicious, idf=idf, set_aside=set_aside, card_of=index.card, told=told)
+
+
+def _names_a_subject(question: str, index: LoadedIndex) -> bool:
+    """Does the question name a title of no known kind: the subject its text is about ("杨丽音", "盾柱木":
+    rag.card), not a law's or a report's title?"""
+    documents = index.manifest.documents
+    cards = [documents[k].card or {} for k in index.titles().named(question) if k in documents]
+    return any(card.get("kind") == OTHER_KIND for card in cards)
+
+
+def _within_named(question: str, pool: list[Passage], index: LoadedIndex) -> list[Passage]:
+    """The title a question names is left out of what is asked because its document's card states it; a
+    passage of another document states it only by writing it ("依照《劳动合同法》…"). "天门冬又称之为什么" is
+    not answered by another plant's "一般称之为…"."""
+    keys, spans, q = index.titles().named_spans(question)
+    documents = index.manifest.documents
+    names = {documents[k].name for k in keys if k in documents}
+    if not names or not any(p.chunk.origin.doc in names for p in pool):
+        return pool
+    titles = [q[s:e] for s, e in spans]
+    return [p for p in pool if p.chunk.origin.doc in names
+            or any(t in normalize(p.chunk.check_text) for t in titles)]
 
 
 def stated_elsewhere(c: Constraints, pool: list[Passage], index: LoadedIndex, candidates: int = 20,

@@ -29,6 +29,7 @@ CARD_VERSION = 11  # 11: an untitled text opening on a definition is titled by i
 # after its place in the title is the issuer; 8: a masthead (…文件) is no title, a centred unstyled DOCX
 # opening is; 7: a date line covers no year
 
+OTHER_KIND = "其他"  # no kind its title or file name names (an encyclopedic text titled by its subject)
 LAW_KIND = "法律法规"  # laws and regulations: local rules (rag.index_store) and versions in force (rag.retrieval)
 # Kinds by what their titles say, most specific first.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -62,7 +63,7 @@ class DocumentCard:
     year: int | None = None  # the document's own year (title or date): resolves 去年/今年
     years: tuple[int, ...] = ()  # years the document covers (a 2024 work report reviews 2023)
     issuer: str = ""
-    kind: str = "其他"
+    kind: str = OTHER_KIND
     date: str = ""
     place_code: str = ""  # administrative-division code of `place` ("" for 全国 or unknown)
     version: int = CARD_VERSION
@@ -129,7 +130,7 @@ def build_card(doc: Document) -> DocumentCard:
     if _MASTHEAD.fullmatch(title):
         # "泉州市人民政府办公室文件" heads every document of that office: the title is the line that names a kind
         title = _title_from([*evidence.front[1:], *evidence.head]) or title
-    kind = _kind(title) or _kind(evidence.file_stem) or ("新闻" if doc.meta.date and doc.name.lower().endswith((".html", ".htm")) else "其他")
+    kind = _kind(title) or _kind(evidence.file_stem) or ("新闻" if doc.meta.date and doc.name.lower().endswith((".html", ".htm")) else OTHER_KIND)
     head_text = "\n".join([title, *evidence.head])
     place_full, place, place_code = _place(title, evidence)
     issuer = _issuer(evidence, place_full, kind)

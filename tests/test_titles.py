@@ -163,3 +163,7 @@ def test_an_untitled_text_is_titled_by_the_subject_its_first_sentence_defines(tm
     assert cards == {"TRIAL_7.txt": "蓝线裸顶鲷", "TRIAL_8.txt": "斯氏腔吻鳕"}
     answer = Answerer(service).ask("蓝线裸顶鲷的体长约是多少公分？")
     assert "80公分" in answer.text and "32公分" not in answer.text and not answer.refused
+    # A question naming one subject is not answered from another subject's text that does not name it
+    # (the 泥沙底质 is said of 斯氏腔吻鳕, in a passage that never writes 蓝线裸顶鲷).
+    assert "泥沙底质" in Answerer(service).ask("斯氏腔吻鳕生活在什么样的底质上？").text
+    assert "泥沙底质" not in Answerer(service).ask("蓝线裸顶鲷生活在什么样的底质上？").text
