@@ -25,9 +25,9 @@ from rag.schema import Document
 jieba.setLogLevel(logging.WARNING)
 
 NATIONAL = "全国"
-CARD_VERSION = 11  # 11: an untitled text opening on a definition is titled by its subject; 10: no congress a report is read to, a government office is its body; 9: a body named
-# after its place in the title is the issuer; 8: a masthead (…文件) is no title, a centred unstyled DOCX
-# opening is; 7: a date line covers no year
+CARD_VERSION = 11  # 11: an untitled text opening on a definition is titled by its subject; 10: no congress a
+# report is read to, a government office is its body; 9: a body named after its place in the title is the
+# issuer; 8: a masthead (…文件) is no title, a centred unstyled DOCX opening is; 7: a date line covers no year
 
 OTHER_KIND = "其他"  # no kind its title or file name names (an encyclopedic text titled by its subject)
 LAW_KIND = "法律法规"  # laws and regulations: local rules (rag.index_store) and versions in force (rag.retrieval)
