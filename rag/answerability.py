@@ -149,7 +149,7 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
 
         verdicts = [Verdict(ok=True) if not v.ok and serves_a_part(p) else v for p, v in zip(candidates, verdicts)]
     pool = [p for p, v in zip(candidates, verdicts) if v.ok]
-    if within is not None and within.terms:
+    if subject is not None and within.terms:
         pool = _within_named(question, pool, index)
     failed = next((v for v in verdicts if not v.ok), None)
     set_aside = failed.reason() if failed is not None else ""
@@ -210,9 +210,10 @@ def _names_a_subject(question: str, index: LoadedIndex) -> bool:
 
 
 def _within_named(question: str, pool: list[Passage], index: LoadedIndex) -> list[Passage]:
-    """The title a question names is left out of what is asked because its document's card states it; a
-    passage of another document states it only by writing it ("依照《劳动合同法》…"). "天门冬又称之为什么" is
-    not answered by another plant's "一般称之为…"."""
+    """The subject a question names is left out of choosing the sentence because its document's card states
+    it; a passage of another document states it only by writing it: "天门冬又称之为什么" is not answered by
+    another plant's "一般称之为…". (Not for a law's title: its implementing rules and interpretations answer
+    questions that name it without writing its title; fresh9 laws lost one such answer.)"""
     keys, spans, q = index.titles().named_spans(question)
     documents = index.manifest.documents
     names = {documents[k].name for k in keys if k in documents}
