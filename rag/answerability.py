@@ -115,9 +115,10 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
     c = parse_constraints(question)
     inside = index.titles().without_titles(question)
     within = parse_constraints(inside) if inside != question else None
+    named = index.titles().named_spans(question) if within is not None else None
     # "杨丽音在2006年获得了什么奖项": the subject its text is about is on topic (its card states it for every
     # passage), while the sentence is chosen by what is asked of it ("…获得第41届金钟奖…", not "杨丽音是…")
-    subject = c if within is not None and _names_a_subject(question, index) else None
+    with_subject = c if named is not None and _names_a_subject(named[0], index) else None
     if within is not None and within.terms:
         # "2022年修订的妇女权益保障法自什么时候起施行？": the law's title is where to look (retrieval's title
         # route), not a word of what is asked; its cover lines name it, the article asked for does not
@@ -125,7 +126,7 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
     suspicious = {p.passage_id for p in passages if gives_orders(p.text)}
     for p in passages:
         p.suspicious = p.passage_id in suspicious
-    words = list(dict.fromkeys([t.word for t in c.terms] + ([t.word for t in subject.terms] if subject else [])))
+    words = list(dict.fromkeys(t.word for t in (*c.terms, *(with_subject.terms if with_subject else ()))))
     df = index.sparse.document_frequencies(words) if words else {}
     idf = idf_weights(words, df, max(len(index.chunks), 1)) if words else {}
     candidates = [p for p in passages if p.passage_id not in suspicious]
@@ -149,8 +150,8 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
 
         verdicts = [Verdict(ok=True) if not v.ok and serves_a_part(p) else v for p, v in zip(candidates, verdicts)]
     pool = [p for p, v in zip(candidates, verdicts) if v.ok]
-    if subject is not None and within.terms:
-        pool = _within_named(question, pool, index)
+    if with_subject is not None and named is not None and within is not None and within.terms:
+        pool = _within_named(named, pool, index)
     failed = next((v for v in verdicts if not v.ok), None)
     set_aside = failed.reason() if failed is not None else ""
     if not pool:
@@ -180,7 +181,7 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
         # "《上海市公共场所控制吸烟条例》规定…" when the library holds no such document: another
         # document's rule on the same topic is not an answer.
         return Gate(c, [], refusal=f"文件库中没有《{unknown[0]}》", suspicious=suspicious, idf=idf, card_of=index.card)
-    on_topic = replace(as_told, terms=subject.terms) if subject is not None else as_told
+    on_topic = replace(as_told, terms=with_subject.terms) if with_subject is not None else as_told
     best, missing = max((topic_share(on_topic, normalize(p.chunk.check_text), idf) for p in pool), key=lambda t: t[0])
     told = frozenset(p.passage_id for p in pool if _tells_the_story(as_told, normalize(p.chunk.check_text), idf, df)) \
         if best < TOPIC_MIN else frozenset()
@@ -201,20 +202,20 @@ def gate(question: str, passages: list[Passage], index: LoadedIndex, vectors: Wo
     return Gate(c, pool, suspicious=suspicious, idf=idf, set_aside=set_aside, card_of=index.card, told=told)
 
 
-def _names_a_subject(question: str, index: LoadedIndex) -> bool:
-    """Does the question name a title of no known kind: the subject its text is about ("杨丽音", "盾柱木":
-    rag.card), not a law's or a report's title?"""
+def _names_a_subject(keys: set[str], index: LoadedIndex) -> bool:
+    """Is one of the named documents' titles of no known kind: the subject its text is about ("杨丽音",
+    "盾柱木": rag.card), not a law's or a report's title?"""
     documents = index.manifest.documents
-    cards = [documents[k].card or {} for k in index.titles().named(question) if k in documents]
-    return any(card.get("kind") == OTHER_KIND for card in cards)
+    return any((documents[k].card or {}).get("kind") == OTHER_KIND for k in keys if k in documents)
 
 
-def _within_named(question: str, pool: list[Passage], index: LoadedIndex) -> list[Passage]:
+def _within_named(named: tuple[set[str], list[tuple[int, int]], str], pool: list[Passage],
+                  index: LoadedIndex) -> list[Passage]:
     """The subject a question names is left out of choosing the sentence because its document's card states
     it; a passage of another document states it only by writing it: "天门冬又称之为什么" is not answered by
     another plant's "一般称之为…". (Not for a law's title: its implementing rules and interpretations answer
     questions that name it without writing its title; fresh9 laws lost one such answer.)"""
-    keys, spans, q = index.titles().named_spans(question)
+    keys, spans, q = named  # TitleIndex.named_spans of the question
     documents = index.manifest.documents
     names = {documents[k].name for k in keys if k in documents}
     if not names or not any(p.chunk.origin.doc in names for p in pool):

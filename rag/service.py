@@ -51,17 +51,16 @@ class RagService:
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
-                built = self.store.built_with() if self.auto_embedder else None
-                self._embedder = self._named(built if built in self._auto_names() else None)
+                self._embedder = self._named(self._auto_built() if self.auto_embedder else None)
             return self._embedder
 
-    def _auto_names(self) -> tuple[str, ...]:
-        """The embedders an "auto" library may be built with: e5, the static model, the upgrade (the configured
-        one, or the one an earlier upgrade left in use)."""
-        upgrades = {self.settings.embedder_upgrade} - {""}
-        if self.store.upgraded():
-            upgrades.add(self.store.built_with() or "")
-        return (*AUTO_CHOICES, *sorted(upgrades - {""}))
+    def _auto_built(self) -> str | None:
+        """The embedder the library was built with, when "auto" follows it: e5, the static model, the configured
+        upgrade, or the one an earlier upgrade left in use; None otherwise (or no library yet)."""
+        built = self.store.built_with()
+        if built in AUTO_CHOICES or (built and (built == self.settings.embedder_upgrade or self.store.upgraded())):
+            return built
+        return None
 
     def _named(self, name: str | None) -> Embedder:
         """Each embedder is loaded once, so following the library's size back and forth costs no reload."""
@@ -72,8 +71,8 @@ class RagService:
 
     def _follow_index_embedder(self) -> None:
         """Another process (the CLI) may have switched an "auto" library to the other embedder."""
-        built = self.store.built_with() if self.auto_embedder else None
-        if built in self._auto_names() and built != self.embedder.name:
+        built = self._auto_built() if self.auto_embedder else None
+        if built is not None and built != self.embedder.name:
             self._embedder = self._named(built)
 
     def _fit_embedder_to_size(self, report: IndexReport) -> None:
@@ -93,9 +92,10 @@ class RagService:
     def _upgraded(self) -> bool:
         """An archive on the upgrade's vectors keeps them, also after RAG_EMBEDDER_UPGRADE is unset (going back
         to static vectors would delete hours of embedding; `index --rebuild` does that on purpose)."""
-        if self.store.upgraded() and self.embedder.name == self.store.built_with():
+        name = self.embedder.name
+        if self.settings.embedder_upgrade and name == self.settings.embedder_upgrade:
             return True
-        return bool(self.settings.embedder_upgrade) and self.embedder.name == self.settings.embedder_upgrade
+        return self.store.upgraded() and name == self.store.built_with()
 
     def upgrade_due(self) -> str | None:
         """The embedder an "auto" library past the limit upgrades to, while it still has static vectors."""
