@@ -269,3 +269,10 @@ def test_fresh12_sets_written_at_the_start_of_the_tenth_stop():
     """fresh12_*.jsonl: written at the start of the 2026-12-01 tenth stop by three authors who had not seen the
     code; committed before anything was run on them, run only at the stop's start and end, never read (README)."""
     _check_fresh_trio("fresh12", law_files=38)
+
+
+def test_fresh13_sets_written_at_the_start_of_the_eleventh_stop():
+    """fresh13_*.jsonl: written at the start of the 2026-12-01 eleventh stop by three authors who had not seen
+    the code, over 42 law files no earlier set used; committed before anything was run on them, run only at
+    the stop's start and end, never read (README)."""
+    _check_fresh_trio("fresh13", law_files=32)
