@@ -225,6 +225,23 @@ def in_dictionary(word: str) -> bool:
     return bool(_TOKENIZER.FREQ.get(word))
 
 
+def _names_joined(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A surname jieba leaves alone, and the given name after it, are one name: 蒋/巨峰 → 蒋巨峰, 李/忠臣 →
+    李忠臣, 庞/维勒 → 庞维勒 (else the question asks about 巨峰 or 忠臣, which any text may write)."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(pairs):
+        word, flag = pairs[i]
+        if (flag == "nr" and len(word) == 1 and i + 1 < len(pairs) and pairs[i + 1][1] in ("nr", "nrt", "n")
+                and 1 <= len(pairs[i + 1][0]) <= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", pairs[i + 1][0])):
+            out.append((word + pairs[i + 1][0], "nr"))
+            i += 2
+            continue
+        out.append((word, flag))
+        i += 1
+    return out
+
+
 @lru_cache(maxsize=2048)
 def parse_constraints(question: str) -> Constraints:
     """Read the constraints of one question (cached: the same question is parsed by several checks)."""
@@ -259,7 +276,7 @@ def parse_constraints(question: str) -> Constraints:
         if orgs_named not in place_set:
             place_set = place_set | {orgs_named}
     body_spans = [(m.start(1), m.end(1)) for m in bodies]
-    pairs = [(p.word.strip(), p.flag) for p in _pos_cut(text)]
+    pairs = _names_joined([(p.word.strip(), p.flag) for p in _pos_cut(text)])
     at = 0
     for i, (word, flag) in enumerate(pairs):
         start = text.find(word, at) if word else -1
@@ -289,8 +306,10 @@ def parse_constraints(question: str) -> Constraints:
             word = word[1:]  # "多大面积": jieba cuts 多/大面积, and the area asked is 面积
         if len(word) < 2:
             continue
-        if len(word) == 2 and not in_dictionary(word):
-            continue  # an HMM fragment of a mis-cut phrase ("多少场文旅" → 场文), not a word of the question
+        if len(word) == 2 and not in_dictionary(word) and flag != "nr":
+            # an HMM fragment of a mis-cut phrase ("多少场文旅" → 场文), not a word of the question; a name
+            # jieba's model recognises (魏玩, 夏尔) is what the question is about
+            continue
         if flag.startswith(_TOPIC_FLAGS) and not flag.startswith(("nrt", "nt")):
             terms.append(Term(word, 0.5 if flag in ("v", "a", "l", "i") else 1.0))  # set phrases (有所增加) describe, like verbs
         elif flag == "r" and len(word) == 2 and word.startswith("每") and word[1] not in "个种次":

@@ -19,7 +19,7 @@ from typing import Protocol
 import jieba
 import numpy as np
 
-from rag.constraints import INDICATOR_HEAD, Constraints, normalize
+from rag.constraints import INDICATOR_HEAD, Constraints, in_dictionary, normalize
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +62,7 @@ def own_words(c: Constraints, df: dict[str, int], told: frozenset[str] = frozens
     return [t.word for t in c.terms
             if (df.get(t.word, 0) == 0 or t.word in told) and len(t.word) >= 2 and not _NEGATED.match(t.word)
             and not INDICATOR_HEAD.search(t.word)
+            and in_dictionary(t.word)  # a word jieba's dictionary lacks is a name (王爱爱, 魏玩): no paraphrase
             # "污水处理率": jieba cuts 污水处理/率, and the word is still the asked indicator's name
             and not re.search(re.escape(normalize(t.word)) + _INDICATOR_SUFFIX, question)]
 

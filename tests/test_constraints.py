@@ -53,6 +53,21 @@ def test_a_mis_cut_year_does_not_invent_a_word():
     assert "年老" not in words and any("小区" in w for w in words)
 
 
+def test_a_name_is_what_the_question_is_about_and_a_mis_cut_piece_is_nothing():
+    """jieba's model finds 魏玩 and 夏尔 (two characters its dictionary lacks) and tags them as names: a text
+    that never writes them does not answer about them. An HMM piece of a mis-cut phrase ("多少场文旅" →
+    场文) is tagged a plain noun and stays out."""
+    assert "魏玩" in [t.word for t in parse_constraints("魏玩的著作有哪些？").terms]
+    assert "夏尔" in [t.word for t in parse_constraints("夏尔在哪里出生的？").terms]
+    assert "场文" not in [t.word for t in parse_constraints("今年计划举办多少场文旅活动？").terms]
+    # a surname jieba cuts off is joined to the given name: the question is about 蒋巨峰, not 巨峰 (a grape)
+    assert [t.word for t in parse_constraints("蒋巨峰现在的职务是什么？").terms] == ["蒋巨峰", "职务"]
+    assert "李忠臣" in [t.word for t in parse_constraints("李忠臣的名字是怎么来的？").terms]
+    c = parse_constraints("魏玩的著作有哪些？")
+    share, missing = topic_coverage(c, normalize("这本关于伏尔泰的经典著作仍然在近100年后的2003年继续发行。"), {"魏玩": 5.6, "著作": 1.8})
+    assert share < TOPIC_MIN and missing == ["魏玩"]
+
+
 # --- 2. the place named only by the document ---------------------------------------------------------
 
 def test_the_demo_card_knows_place_years_and_kind(demo_card):

@@ -45,6 +45,14 @@ def test_a_word_the_library_writes_is_checked_as_written(vectors):
     assert stand_ins(c, {}, [HEATING], vectors, 0.0) == ()
 
 
+def test_a_name_is_never_said_in_other_words(vectors):
+    """王爱爱 is nobody's paraphrase of 溺爱: a word outside jieba's dictionary (a person's name) stands for
+    nothing, so a text about someone else is not taken for the one asked about."""
+    c = parse_constraints("王爱爱主演过什么剧目？")
+    assert "王爱爱" not in own_words(c, {})
+    assert "王爱爱" not in dict(stand_ins(c, {}, ["她从小被父母溺爱，后来主演了爱情喜剧电影。"], vectors, 0.6))
+
+
 # 长清区2024年政府工作报告, three paragraphs as written
 REPORT = ("# 长清区2024年政府工作报告\n\n## 2023年工作回顾\n\n"
           "提升养老服务水平，社区养老服务设施配建达标率100%，城市、农村特困供养标准提高至每人每月1492元、1356元。"
