@@ -233,7 +233,7 @@ def _names_joined(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     while i < len(pairs):
         word, flag = pairs[i]
         if (flag == "nr" and len(word) == 1 and i + 1 < len(pairs) and pairs[i + 1][1] in ("nr", "nrt", "n")
-                and 1 <= len(pairs[i + 1][0]) <= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", pairs[i + 1][0])):
+                and len(pairs[i + 1][0]) <= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", pairs[i + 1][0])):
             out.append((word + pairs[i + 1][0], "nr"))
             i += 2
             continue
