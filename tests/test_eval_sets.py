@@ -276,3 +276,10 @@ def test_fresh13_sets_written_at_the_start_of_the_eleventh_stop():
     the code, over 42 law files no earlier set used; committed before anything was run on them, run only at
     the stop's start and end, never read (README)."""
     _check_fresh_trio("fresh13", law_files=32)
+
+
+def test_fresh14_sets_written_at_the_start_of_the_twelfth_stop():
+    """fresh14_*.jsonl: written at the start of the 2026-12-01 twelfth stop by three authors who had not seen the
+    code, over 44 law files no earlier set used; committed before anything was run on them, run only at the
+    stop's start and end, never read (README)."""
+    _check_fresh_trio("fresh14")
