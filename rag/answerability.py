@@ -51,6 +51,7 @@ from rag.answer_shape import (  # noqa: F401 (answering imports asks_* from here
     states_asked_bound,
     states_asked_total,
     states_reason,
+    states_sanction,
 )
 from rag.card import OTHER_KIND, DocumentCard
 from rag.cloze import cloze, fills
@@ -75,6 +76,7 @@ ASKING_WEIGHT = 0.5  # the words of the question's asking clause, when other cla
 BRACKET_WEIGHT = 0.5  # the bracket that holds the asker's own quantity ("交了三年半" → 满三年不足四年的为九个月)
 LIST_HEAD_WEIGHT = 0.5  # a list question: the enumeration closes on the asked noun ("哪些项目" → "…等项目建设")
 QUOTED_WEIGHT = 0.3  # the clause writes what the question quotes ("“三项机制”是哪三项")
+SANCTION_WEIGHT = 0.5  # "如何处罚": a segment that sets a sanction (警告, 罚款), not the duty it punishes
 TOPIC_MIN = 0.35  # share of the question's weighted topic words a source must mention (chosen on the tune splits)
 SITUATION_MIN = 0.1  # a story told in everyday words: the least share of it a source must still mention
 _INSTRUCTION = re.compile(
@@ -688,6 +690,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     list_head = asked_list_head(c.question) if lists else None  # "推进哪些项目建设" → 项目
     quoted = [normalize(q) for q in _QUOTED.findall(c.question)]  # "“2+2”产业体系", "“三项机制”"
     each = bool(_ASKS_EACH.search(c.question))
+    sanction = asks_sanction(c)
+    actor = asked_actor(question) if sanction else ""  # "对个人…如何处罚": not the 单位's bracket
     candidates: list[tuple[bool, bool, Clause]] = []  # (names the nearest word, is a table cell, clause)
     enumerating: set[int] = set()  # the candidates that enumerate the noun a list question asks for
     naming_someone: set[int] = set()  # …and those that name a person, when the question asks who
@@ -786,6 +790,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if figure and home_of is not None and speaks_of_another_place(
                         clause, c, home_of(passage.chunk.origin.doc)):
                     continue  # "黔东南州地区生产总值是多少": "凯里市地区生产总值突破300亿元" is one county's
+                if actor and _other_actor(actor, said):
+                    continue  # "个人不按规定分类投放…如何处罚": "对单位处…罚款" punishes another actor
                 if grade and _other_grade(grade, said):
                     continue  # "特别重大作用" asked: the bracket for 重大作用 (3万元至10万元) is another grade
                 own, _ = topic_coverage(unnamed if listed else c, said, idf)
@@ -823,7 +829,8 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + (0.03 if _TOTAL.search(clause) else 0.0)  # a row's total, unless a column is named
                          + (BRACKET_WEIGHT if bracket else 0.0)  # the bracket for the asker's case beats a general cap
                          + (LIST_HEAD_WEIGHT if enumerates else 0.0)  # "哪些项目" → "…、黄河城市广场等项目建设"
-                         + (QUOTED_WEIGHT if quoting else 0.0))  # "“三项机制”" → "用好…“三项机制”"
+                         + (QUOTED_WEIGHT if quoting else 0.0)  # "“三项机制”" → "用好…“三项机制”"
+                         + (SANCTION_WEIGHT if sanction and states_sanction(unit.quote) else 0.0))
                 names = nearest is not None and term_covered(nearest.word, said) >= SYNONYM_SHARE
                 candidates.append((names, unit.table, Clause(marker, unit.quote, score, focus=clause)))
                 if enumerates:
@@ -864,6 +871,31 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
 # The graded scales of statutes: 较大 / 重大 / 特别重大 (accidents, contributions), 较大 / 巨大 / 特别巨大
 # (amounts), 严重 / 特别严重 (circumstances), 恶劣 / 特别恶劣; each grade has its own bracket of penalties.
 _GRADE = re.compile(r"(?:特别|极其)?(?:重大|严重|巨大|恶劣|较大|较重|轻微)")
+
+
+# who a penalty clause punishes: 个人 and 单位 have brackets of their own ("对单位处…，对个人处…")
+_ACTORS = ("个人", "单位")
+
+
+def asked_actor(question: str) -> str:
+    """The one actor a sanction question names ("对个人不按规定分类投放垃圾如何处罚" → 个人), or ""."""
+    named = [a for a in _ACTORS if a in question]
+    return named[0] if len(named) == 1 else ""
+
+
+def _other_actor(actor: str, said: str) -> bool:
+    """The clause names only another actor than the asked one."""
+    return actor not in said and any(a in said for a in _ACTORS if a != actor)
+
+
+def sanction_sentence(quote: str, passage: str) -> str:
+    """The whole rule sentence a sanction segment belongs to: "…由…劝阻；拒不听从劝阻的，给予书面警告；再次
+    违反规定的，处50元以上200元以下罚款" grades its sanctions by ；, and "如何处罚" asks for all of them."""
+    body = quote.strip().rstrip("；;。")
+    for sentence in re.findall(r"[^。！？!?\n]+[。！？!?]?", passage):
+        if body and body in sentence and len(sentence) <= 300 and len(re.findall(r"[；;]", sentence)) >= 1:
+            return sentence.strip()
+    return quote
 
 
 def asked_grade(question: str) -> str:
@@ -1238,6 +1270,9 @@ def extractive_answer(checked: Gate) -> str:
                 if restates_question(pc.question, clause.text):
                     # "为什么说长清有科研人才优势": "我们有科研人才优势。" is the claim; the sentence after it says why
                     clause = replace(clause, text=_sentence_after(clause.text, passage) or clause.text)
+            elif asks_sanction(pc) and not asks_for_figure(pc):
+                # "如何处罚": every graded sanction of the rule (劝阻, 书面警告, 罚款), not its first segment
+                clause = replace(clause, text=sanction_sentence(clause.text, checked.pool[clause.marker - 1].text))
             elif _ASKS_EACH.search(pc.question):
                 # "第一、二、三产业增加值分别是多少": the sentence whose ；-segments give each of them
                 clause = replace(clause, text=_with_siblings(clause.text, checked.pool[clause.marker - 1].text, pc))
