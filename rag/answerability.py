@@ -790,10 +790,12 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if figure and home_of is not None and speaks_of_another_place(
                         clause, c, home_of(passage.chunk.origin.doc)):
                     continue  # "黔东南州地区生产总值是多少": "凯里市地区生产总值突破300亿元" is one county's
-                if actor and _other_actor(actor, said):
+                if actor and _other_actor(actor, normalize(_COMMA.split(unit.quote)[0]) + said):
                     continue  # "个人不按规定分类投放…如何处罚": "对单位处…罚款" punishes another actor
                 if grade and _other_grade(grade, said):
                     continue  # "特别重大作用" asked: the bracket for 重大作用 (3万元至10万元) is another grade
+                if sanction and cited and states_sanction(unit.quote):
+                    said += normalize(cited)  # "单位违反本条例第三十三条规定，…处1000元罚款": the breach is the cited article's act
                 own, _ = topic_coverage(unnamed if listed else c, said, idf)
                 if dated:
                     own = max(own, share)  # a cover line's date is the document's: its heading names the event

@@ -884,3 +884,27 @@ def test_a_later_article_of_a_passage_is_read_with_its_own_lead():
            "占地": 3.53, "手续": 1.85, "书面通知": 5.69, "申报": 2.5, "缴纳": 2.82}
     question = "占用耕地建厂房，收到自然资源部门办理占地手续的书面通知后，多少天内要申报缴纳？"
     assert "三十日内" in _answer(question, _passage(text), idf=idf)
+
+
+# 北京市生活垃圾管理条例 (2020): the duty (第三十三条) and the article that punishes its breach by number,
+# with one bracket for 单位 and a graded one for 个人
+REFUSE_DUTY = ("第三十三条 产生生活垃圾的单位和个人是生活垃圾分类投放的责任主体，应当按照下列规定分类投放生活垃圾：\n"
+               "（一）按照厨余垃圾、可回收物、有害垃圾、其他垃圾的分类，分别投入相应标识的收集容器；")
+REFUSE_PENALTY = ("第六十七条 单位违反本条例第三十三条规定，由城市管理综合执法部门责令立即改正，处1000元罚款；"
+                  "再次违反规定的，处1万元以上5万元以下罚款。\n"
+                  "个人违反本条例第三十三条规定，由生活垃圾分类管理责任人进行劝阻；对拒不听从劝阻的，生活垃圾分类管理责任人"
+                  "应当向城市管理综合执法部门报告，由城市管理综合执法部门给予书面警告；再次违反规定的，处50元以上200元以下罚款。")
+
+
+def test_how_a_breach_is_punished_is_answered_by_the_sanction_for_the_asked_actor():
+    from rag.answerability import sanction_sentence
+
+    duty, penalty = _law(REFUSE_DUTY), _law(REFUSE_PENALTY)
+    clause = best_clause(parse_constraints("北京市生活垃圾管理条例对个人不按规定分类投放垃圾如何处罚？"), [duty, penalty], {})
+    assert clause is not None and clause.marker == 2  # the penalty article, not the duty it cites by number
+    assert "1000元" not in clause.text  # the 单位's bracket punishes another actor
+    whole = sanction_sentence(clause.text, penalty.chunk.text)
+    assert "书面警告" in whole and "50元以上200元以下罚款" in whole  # every graded step of the rule
+
+    firm = best_clause(parse_constraints("单位不按规定分类投放生活垃圾的，会怎么处罚？"), [duty, penalty], {})
+    assert firm is not None and "1000元" in sanction_sentence(firm.text, penalty.chunk.text)
