@@ -794,7 +794,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     continue  # "个人不按规定分类投放…如何处罚": "对单位处…罚款" punishes another actor
                 if grade and _other_grade(grade, said):
                     continue  # "特别重大作用" asked: the bracket for 重大作用 (3万元至10万元) is another grade
-                if sanction and cited and states_sanction(unit.quote):
+                if sanction and cited and states_sanction(unit.quote) and punishes_one_breach(unit.quote):
                     said += normalize(cited)  # "单位违反本条例第三十三条规定，…处1000元罚款": the breach is the cited article's act
                 own, _ = topic_coverage(unnamed if listed else c, said, idf)
                 if dated:
@@ -888,6 +888,17 @@ def asked_actor(question: str) -> str:
 def _other_actor(actor: str, said: str) -> bool:
     """The clause names only another actor than the asked one."""
     return actor not in said and any(a in said for a in _ACTORS if a != actor)
+
+
+_ARTICLE_REF = re.compile(r"第[〇零一二三四五六七八九十百千\d]+条")
+_BREACH = re.compile(r"违反本(?:法|条例|规定|办法|细则|决定)第[〇零一二三四五六七八九十百千\d]+条")
+
+
+def punishes_one_breach(quote: str) -> bool:
+    """"违反本条例第三十三条规定，…处…罚款" punishes the act of the one article it cites; "在本法第五十六条、
+    第五十七条…规定的罚款数额的二倍以上" scales other penalties and punishes no act of its own."""
+    body = _ARTICLE.sub("", quote, count=1)
+    return bool(_BREACH.search(body)) and len(_ARTICLE_REF.findall(body)) == 1
 
 
 def sanction_sentence(quote: str, passage: str) -> str:
