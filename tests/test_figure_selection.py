@@ -908,3 +908,12 @@ def test_how_a_breach_is_punished_is_answered_by_the_sanction_for_the_asked_acto
 
     firm = best_clause(parse_constraints("单位不按规定分类投放生活垃圾的，会怎么处罚？"), [duty, penalty], {})
     assert firm is not None and "1000元" in sanction_sentence(firm.text, penalty.chunk.text)
+
+
+def test_a_rule_that_scales_other_articles_fines_punishes_no_act_of_its_own():
+    from rag.answerability import punishes_one_breach
+
+    assert punishes_one_breach(REFUSE_PENALTY.split("\n")[1])  # 个人违反本条例第三十三条规定，…
+    # 反垄断法 (2022) 第六十三条
+    assert not punishes_one_breach("第六十三条 违反本法规定，情节特别严重、影响特别恶劣、造成特别严重后果的，国务院反垄断执法机构"
+                                   "可以在本法第五十六条、第五十七条、第五十八条、第六十二条规定的罚款数额的二倍以上五倍以下确定具体罚款数额。")
