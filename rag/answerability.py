@@ -1265,16 +1265,37 @@ def clause_sentence(clause: Clause) -> str:
     return f"{sentence}[{clause.marker}]"
 
 
+SAME_DOCUMENT_SHARE = 0.75  # a later part's clause from the earlier parts' document, if it scores this near the best
+
+
+def _from_same_documents(pc: Constraints, checked: Gate, docs: set[str], best: Clause) -> Clause:
+    """The parts of one question share its subject: "山西和巴西隔得这么远，陈河才觉得两边还有合作空间吗" is
+    answered from the report on 山西 and 巴西, not from another document's "产业空间进一步拓展". The clause from the
+    earlier parts' documents is taken when it scores near the best; else the best stands."""
+    keep = [i for i, p in enumerate(checked.pool) if p.chunk.origin.doc in docs]
+    if not keep:
+        return best
+    sub = [checked.pool[i] for i in keep]
+    home = best_clause(pc, sub, checked.idf, checked.card_of if checked.constraints.parts else None, checked.card_of)
+    if home is None or home.score < SAME_DOCUMENT_SHARE * best.score:
+        return best
+    return replace(home, marker=keep[home.marker - 1] + 1)
+
+
 def extractive_answer(checked: Gate) -> str:
     """An answer without an LLM: for each part of the question, the source sentence that states the
     asked quantity (with a figure of the asked kind); empty when no sentence does."""
     c = checked.constraints
     sentences: list[str] = []
+    used_docs: set[str] = set()  # the documents earlier parts were answered from
     for pc in (checked.parts() or [c]):
         if not pc.terms:
             continue
         clause = best_clause(pc, checked.pool, checked.idf, checked.card_of if c.parts else None, checked.card_of)
+        if clause is not None and used_docs and checked.pool[clause.marker - 1].chunk.origin.doc not in used_docs:
+            clause = _from_same_documents(pc, checked, used_docs, clause)
         if clause is not None:
+            used_docs.add(checked.pool[clause.marker - 1].chunk.origin.doc)
             if asks_list(pc):
                 clause = list_clause(clause, checked.pool[clause.marker - 1].text)
             elif asks_reason(pc):  # "主要原因：一是…；二是…": every cause, not the first

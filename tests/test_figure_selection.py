@@ -917,3 +917,25 @@ def test_a_rule_that_scales_other_articles_fines_punishes_no_act_of_its_own():
     # 反垄断法 (2022) 第六十三条
     assert not punishes_one_breach("第六十三条 违反本法规定，情节特别严重、影响特别恶劣、造成特别严重后果的，国务院反垄断执法机构"
                                    "可以在本法第五十六条、第五十七条、第五十八条、第六十二条规定的罚款数额的二倍以上五倍以下确定具体罚款数额。")
+
+
+# 职工带薪年休假条例 (2007) 第三条, 第五条 and 企业职工带薪年休假实施办法 (2008) 第十条: the rule and its implementing rule
+LEAVE_DAYS = "第三条 职工累计工作已满1年不满10年的，年休假5天；已满10年不满20年的，年休假10天；已满20年的，年休假15天。"
+LEAVE_PAY = ("单位确因工作需要不能安排职工休年休假的，经职工本人同意，可以不安排职工休年休假。对职工应休未休的年休假天数，"
+             "单位应当按照该职工日工资收入的300%支付年休假工资报酬。")
+LEAVE_PAY_RULES = ("第十条 用人单位经职工同意不安排年休假或者安排职工年休假天数少于应休年休假天数，应当在本年度内对职工应休未休"
+                   "年休假天数，按照其日工资收入的300%支付未休年休假工资报酬，其中包含用人单位支付职工正常工作期间的工资收入。")
+
+
+def _in(doc: str, text: str) -> Passage:
+    return Passage(chunk=Chunk(chunk_id=str(hash(doc + text)), text=text, origin=Origin(doc=doc, page=None)), score=1.0, rank=1)
+
+
+def test_the_parts_of_one_question_are_answered_from_one_document_when_it_states_them():
+    """Both parts are stated by the 条例; its implementing rule says the second part too, in other words. The
+    answer cites the document the first part came from, so both citations open the same law."""
+    regulation, rules = "职工带薪年休假条例(2007-12-14).md", "企业职工带薪年休假实施办法(2008-07-17).md"
+    answer = _extractive("我累计工作了12年，每年能休几天年假？如果单位安排不了让我休，应休未休的天数怎么补偿？",
+                         _in(regulation, LEAVE_PAY), _in(rules, LEAVE_PAY_RULES), _in(regulation, LEAVE_DAYS), card=None)
+    assert "年休假10天。[3]" in answer and "300%" in answer
+    assert "[2]" not in answer  # the 300% is quoted from the 条例 (passage 1), not from the other document
