@@ -746,6 +746,10 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
             # the sentence names what the asking clause asks, however its own commas cut it
             asked_here = _weighted_cover(asking, normalize(unit.quote), idf) if asking else 0.0
             first, grouped = len(candidates), 0.0
+            sets_sanction = sanction and states_sanction(unit.quote)  # the unit sets a sanction (警告, 罚款)
+            # "个人违反本条例第三十三条规定，…": whom the unit punishes, and the one article whose breach it punishes
+            opening = normalize(_COMMA.split(unit.quote)[0]) if actor else ""
+            breach = normalize(cited) if sets_sanction and cited and punishes_one_breach(unit.quote) else ""
             for i, (clause, subject) in enumerate(unit.clauses):
                 # the question's own figure of the same kind ("单价100万元以上") is given, not an answer; the 2 of
                 # "两年期" does not hide the 2 of "不得超过二个月"
@@ -790,12 +794,11 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                 if figure and home_of is not None and speaks_of_another_place(
                         clause, c, home_of(passage.chunk.origin.doc)):
                     continue  # "黔东南州地区生产总值是多少": "凯里市地区生产总值突破300亿元" is one county's
-                if actor and _other_actor(actor, normalize(_COMMA.split(unit.quote)[0]) + said):
+                if actor and _other_actor(actor, opening + said):
                     continue  # "个人不按规定分类投放…如何处罚": "对单位处…罚款" punishes another actor
                 if grade and _other_grade(grade, said):
                     continue  # "特别重大作用" asked: the bracket for 重大作用 (3万元至10万元) is another grade
-                if sanction and cited and states_sanction(unit.quote) and punishes_one_breach(unit.quote):
-                    said += normalize(cited)  # "单位违反本条例第三十三条规定，…处1000元罚款": the breach is the cited article's act
+                said += breach  # "单位违反本条例第三十三条规定，…处1000元罚款": the breach is the cited article's act
                 own, _ = topic_coverage(unnamed if listed else c, said, idf)
                 if dated:
                     own = max(own, share)  # a cover line's date is the document's: its heading names the event
@@ -832,7 +835,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                          + (BRACKET_WEIGHT if bracket else 0.0)  # the bracket for the asker's case beats a general cap
                          + (LIST_HEAD_WEIGHT if enumerates else 0.0)  # "哪些项目" → "…、黄河城市广场等项目建设"
                          + (QUOTED_WEIGHT if quoting else 0.0)  # "“三项机制”" → "用好…“三项机制”"
-                         + (SANCTION_WEIGHT if sanction and states_sanction(unit.quote) else 0.0))
+                         + (SANCTION_WEIGHT if sets_sanction else 0.0))
                 names = nearest is not None and term_covered(nearest.word, said) >= SYNONYM_SHARE
                 candidates.append((names, unit.table, Clause(marker, unit.quote, score, focus=clause)))
                 if enumerates:
@@ -905,8 +908,9 @@ def sanction_sentence(quote: str, passage: str) -> str:
     """The whole rule sentence a sanction segment belongs to: "…由…劝阻；拒不听从劝阻的，给予书面警告；再次
     违反规定的，处50元以上200元以下罚款" grades its sanctions by ；, and "如何处罚" asks for all of them."""
     body = quote.strip().rstrip("；;。")
-    for sentence in re.findall(r"[^。！？!?\n]+[。！？!?]?", passage):
-        if body and body in sentence and len(sentence) <= 300 and len(re.findall(r"[；;]", sentence)) >= 1:
+    for match in _FULL_SENTENCE.finditer(passage):
+        sentence = match.group()
+        if body and body in sentence and len(sentence) <= 300 and re.search(r"[；;]", sentence):
             return sentence.strip()
     return quote
 
@@ -1269,9 +1273,9 @@ SAME_DOCUMENT_SHARE = 0.75  # a later part's clause from the earlier parts' docu
 
 
 def _from_same_documents(pc: Constraints, checked: Gate, docs: set[str], best: Clause) -> Clause:
-    """The parts of one question share its subject: "山西和巴西隔得这么远，陈河才觉得两边还有合作空间吗" is
-    answered from the report on 山西 and 巴西, not from another document's "产业空间进一步拓展". The clause from the
-    earlier parts' documents is taken when it scores near the best; else the best stands."""
+    """The parts of one question share its subject: "工作12年能休几天年假？应休未休的怎么补偿？" is answered from
+    the 条例 that states both, not half from its implementing rule that says the 300% in other words. The clause
+    from the earlier parts' documents is taken when it scores near the best; else the best stands."""
     keep = [i for i, p in enumerate(checked.pool) if p.chunk.origin.doc in docs]
     if not keep:
         return best
