@@ -287,6 +287,6 @@ def test_fresh14_sets_written_at_the_start_of_the_twelfth_stop():
 
 def test_fresh15_sets_written_at_the_start_of_the_thirteenth_stop():
     """fresh15_*.jsonl: written at the start of the 2026-12-02 thirteenth stop by three authors who had not seen
-    the code (helpers 64–66); committed before anything was run on them, run only at the stop's start and end,
+    the code (helpers 64–66); committed before anything was run on them, run once (no code changed after),
     never read (README)."""
     _check_fresh_trio("fresh15")
