@@ -290,3 +290,10 @@ def test_fresh15_sets_written_at_the_start_of_the_thirteenth_stop():
     the code (helpers 64–66); committed before anything was run on them, run once (no code changed after),
     never read (README)."""
     _check_fresh_trio("fresh15")
+
+
+def test_fresh16_sets_written_at_the_start_of_the_fourteenth_stop():
+    """fresh16_*.jsonl: written at the start of the 2026-12-02 fourteenth stop by three authors who had not seen
+    the code (helpers 67–69); committed before anything was run on them, run only at the stop's start and end,
+    never read (README)."""
+    _check_fresh_trio("fresh16", law_files=46)
