@@ -34,7 +34,8 @@ _RUN = re.compile(r"[^，,。；;：:、“”\s]{1,20}(?:、[^，,。；;：:�
 
 # "为什么没花完年初预算", "什么原因": a reason is asked; a passage gives one with a causal word ("主要原因是…",
 # "因…调减", "由于…", "…导致支出增加"); 因此/因而 open a consequence, not a cause
-_ASKS_REASON = re.compile(r"为什么|为何|什么原因|原因是什么|哪些原因|原因何在|何故|怎么会|因为什么|出于什么")
+_ASKS_REASON = re.compile(r"为什么|为何|什么原因|原因是什么|哪些原因|原因何在|何故|怎么会|因为什么|出于什么"
+                          r"|目的是什么|目的何在|为了什么|用意是什么")
 # a purpose answers why an act is done: "举办…活动，是我省…融入“一带一路”建设…的具体举措"
 _REASON = re.compile(r"原因|由于|因为|(?<!原)因(?![此而])|导致|致使|所致|是为了|旨在|目的是|目的在于|的(?:具体|重要|有力|务实)?举措"
                      r"|(?:^|[。；;])\s*主要是")  # "下降2.5%。主要是严控一般性基础设施投入…"
@@ -131,7 +132,10 @@ def states_sanction(text: str) -> bool:
 
 def asks_for_figure(c: Constraints) -> bool:
     """Does the question ask for a number ("多少", "几个", "多久", "哪一年")?"""
-    return bool(c.expects) or bool(_ASKS_FIGURE.search(c.question))
+    if c.expects:
+        return True
+    # "不简单以留痕多少评判工作，目的是什么": a 多少 the question quotes is no figure asked of a why-question
+    return bool(_ASKS_FIGURE.search(c.question)) and (bool(c.parts) or not asks_reason(c))
 
 
 def states_figure(c: Constraints, text: str) -> bool:

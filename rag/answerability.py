@@ -688,6 +688,7 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
     # a name or a phrase asked ("推动什么转型"); a figure has its focus words, a list its enumeration
     blank = None if figure or lists or reason else cloze(c.question)
     list_head = asked_list_head(c.question) if lists else None  # "推进哪些项目建设" → 项目
+    count = asked_count(c.question) if lists else 0  # "四大片区是哪四个": four items
     quoted = [normalize(q) for q in _QUOTED.findall(c.question)]  # "“2+2”产业体系", "“三项机制”"
     each = bool(_ASKS_EACH.search(c.question))
     sanction = asks_sanction(c)
@@ -819,7 +820,9 @@ def best_clause(c: Constraints, passages: list[Passage], idf: dict[str, float],
                     bracket = fits(given, own_condition.group()) if own_condition else None
                 if bracket is False:
                     continue  # "已满1年不满10年的，年休假5天" does not answer for 12 years of work
-                enumerates = headed or (lists and list_head is not None and _closes_on(clause, list_head))
+                enumerates = headed or (lists and list_head is not None and _closes_on(clause, list_head)) or (
+                    lists and count > 1 and enumerated_count(clause) >= count) or (  # "是哪四个": a run of four or more
+                    bool(listed))  # "去哪几个国家": a run of place names, not the sentence that names the trip best
                 score = (share + own + 0.5 * _weighted_cover(focus, said, idf) + (0.1 if figures and figure else 0.0)
                          + ASKING_WEIGHT * asked_here  # "…介绍，山西在哪些方面具有发展优势"
                          + CLOZE_WEIGHT * filled  # "大力推动什么转型" → "大力推动绿色转型"
@@ -1036,8 +1039,10 @@ def figure_attached(c: Constraints, number: str, passages: list[Passage], idf: d
     return False
 
 
-_CHANGE = re.compile(r"增长|增加|增速|增幅|提高|提升|上升|上涨|下降|降低|减少|回落|降幅|涨幅|同比|比上年|较上年|压减|缩减|扩大|缩小")
+_CHANGE = re.compile(r"增长|增加|增速|增幅|提高|提升|上升|上涨|下降|降低|减少|回落|降幅|涨幅|同比|比上年|较上年|压减|缩减|扩大|缩小"
+                     r"|增减|变动")  # a table's "比年初增减" column
 _ASKS_CHANGE = re.compile(r"增长|增速|增幅|下降|降低|提高|提升|减少|回落|上涨|降幅|涨幅|增加")
+_ASKS_ANY_CHANGE = re.compile(r"变化了?多少|变动了?多少|增减(?:了|情况)?(?:是)?多少")  # an amount or a rate, either
 
 
 _ENUMERATED = re.compile(r"[^，,。；;：:、“”]{2,30}(?:、[^，,。；;：:、“”]{2,30})+")
@@ -1057,7 +1062,7 @@ def enumeration(text: str) -> list[str]:
 
 def asks_change(c: Constraints) -> bool:
     """"增长了多少" asks a change: a rate of growth, not a share (占比) or a level (参保率)."""
-    return "percent" in c.expects and bool(_ASKS_CHANGE.search(c.question))
+    return ("percent" in c.expects and bool(_ASKS_CHANGE.search(c.question))) or bool(_ASKS_ANY_CHANGE.search(c.question))
 
 
 def question_figures(c: Constraints) -> set[str]:
@@ -1096,6 +1101,16 @@ def _sentence_after(quote: str, passage: str) -> str:
     for i, sentence in enumerate(sentences[:-1]):
         if body and body in sentence:
             return sentences[i + 1]
+    return ""
+
+
+def _sentence_before(quote: str, passage: str) -> str:
+    """The sentence of the passage that precedes the quoted one ("" when it opens the passage)."""
+    sentences = [m.group().strip() for m in _FULL_SENTENCE.finditer(passage) if m.group().strip()]
+    body = quote.strip().rstrip("。；;")
+    for i, sentence in enumerate(sentences[1:], start=1):
+        if body and body in sentence:
+            return sentences[i - 1]
     return ""
 
 
@@ -1214,6 +1229,25 @@ def _series_of(quote: str, passage: str, head: str) -> bool:
             or _colon_series(quote, passage) != quote)
 
 
+_NUMERALS = {ch: i for i, ch in enumerate("一二三四五六七八九十", start=1)} | {"两": 2}
+_ASKED_COUNT = re.compile(r"哪([两二三四五六七八九十])[个项类种家条所位大座处件方]")
+
+
+def asked_count(question: str) -> int:
+    """"是哪四个", "哪两项": how many items the question says there are (0 when it does not say)."""
+    m = _ASKED_COUNT.search(question)
+    return _NUMERALS[m.group(1)] if m else 0
+
+
+def enumerated_count(clause: str) -> int:
+    """Items of the clause's longest 、-run, its last item's 和/及 counted ("甲、乙、丙和丁四大片区" → 4)."""
+    runs = _ENUMERATED.findall(re.sub(r"[“”\"「」]", "", normalize(clause)))
+    if not runs:
+        return 0
+    items = max(runs, key=lambda r: r.count("、")).split("、")
+    return len(items) + len(re.findall(r"和|及|以及", items[-1])[:1])
+
+
 def _closes_on(clause: str, head: str) -> bool:
     """The clause's 、-run is of the asked noun: it ends on a word ending in it ("…、黄河城市广场等项目建设",
     "…、文旅康养两大特色产业"); 产业链 is no 产业."""
@@ -1308,6 +1342,12 @@ def extractive_answer(checked: Gate) -> str:
                 if restates_question(pc.question, clause.text):
                     # "为什么说长清有科研人才优势": "我们有科研人才优势。" is the claim; the sentence after it says why
                     clause = replace(clause, text=_sentence_after(clause.text, passage) or clause.text)
+                elif opens_with_cause(clause.text):
+                    # "主要原因是…" speaks of the sentence before: "机关运行经费支出184.65万元，比2023年度增加2.55万元"
+                    # says what it explains (and by how much)
+                    before = _sentence_before(clause.text, passage)
+                    if before and not opens_with_cause(before):
+                        clause = replace(clause, text=f"{before.rstrip('。；;')}。{clause.text}")
             elif asks_sanction(pc) and not asks_for_figure(pc):
                 # "如何处罚": every graded sanction of the rule (劝阻, 书面警告, 罚款), not its first segment
                 clause = replace(clause, text=sanction_sentence(clause.text, checked.pool[clause.marker - 1].text))

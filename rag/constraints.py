@@ -33,6 +33,10 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:年|年度)")
 _COMPARED_YEAR = re.compile(r"(?:比|较|与|同比|相比|对比)\s*((?:19|20)\d{2})\s*年")
 _QUESTION_COMPARED = re.compile(r"(?:比|较)\s*((?:19|20)\d{2})\s*年|(?:和|与|同)\s*((?:19|20)\d{2})\s*年(?:度)?\s*(?:相比|比|对比)")
 _RELATIVE = {"前年": -2, "去年": -1, "上年": -1, "上一年": -1, "今年": 0, "本年": 0, "当年": 0, "明年": 1, "下一年": 1}
+# "我上周刚提了一辆新车", "昨天发现…", "最晚要在…": a time counted from the asker's day (or the deadline asked)
+# tells the asker's story; no document is about it
+_ASKERS_NOW = re.compile(r"^(?:(?:上|下|这|本|昨|前|今|明|后|大前|大后)(?:个)?(?:周|星期|礼拜|天|日|月|晚|早上|上午|下午)"
+                         r"|最近|近来|近日|日前|刚才|刚刚|现在|目前|当下|如今|最晚|最早|最迟|前些天|前几天)$")
 # the reader's words count from the year the reader lives in (DocumentCard.present_year); the document's
 # own words (本年收入合计, 上年结转) from the year it is about; "比上年增长" names a baseline, no year asked
 _READER_WORDS = frozenset({"前年", "去年", "今年", "明年"})
@@ -97,12 +101,31 @@ def _each_subjects(part: str, each: re.Match) -> tuple[str, list[str]]:
     return shared, subjects
 
 
+# "2022年和2023年…分别是多少", "…总量2022年、2023年各是多少": the same quantity asked of each year
+_YEAR_RUN = re.compile(r"(?:19|20)\d{2}\s*年度?(?:\s*(?:和|与|及|、|以及)\s*(?:19|20)\d{2}\s*年度?)+")
+_EACH_WORD = re.compile(r"分别|各自|各")
+
+
+def _each_year(part: str) -> list[str]:
+    """One part per year of a "2022年和2023年…各（分别）…" part, each asking the year alone."""
+    run = _YEAR_RUN.search(part)
+    if run is None or not _EACH_WORD.search(part, run.end()):
+        return []
+    rest = _EACH_WORD.sub("", part[run.end():], count=1)
+    return [part[: run.start()] + year + " " + rest.strip() for year in re.findall(r"(?:19|20)\d{2}\s*年度?", run.group())]
+
+
 def _each_parts(parts: tuple[str, ...]) -> tuple[str, ...]:
     """One part per subject of a "甲和乙各（分别）…" part ("一般公共服务支出和住房保障支出各占多少比例？"),
     and of a part after it that asks the same of each ("…各是多少？分别增长多少？")."""
     out: list[str] = []
     named: tuple[str, list[str]] | None = None
     for part in parts:
+        years = _each_year(part)
+        if years:
+            out += years
+            named = None
+            continue
         # "其中出口和进口各多少" asks the members of the total before, which one sentence states together
         # ("其中，出口额…；进口额…"): one part, or 出口 alone would take the 进出口总额 again
         each = None if _MEMBERS.match(part) and out else (_EACH_WIDE.search(part) or _EACH.search(part))
@@ -314,7 +337,7 @@ def parse_constraints(question: str) -> Constraints:
             terms.append(Term(word, 0.5 if flag in ("v", "a", "l", "i") else 1.0))  # set phrases (有所增加) describe, like verbs
         elif flag == "r" and len(word) == 2 and word.startswith("每") and word[1] not in "个种次":
             terms.append(Term(word, 0.5))  # 每月, 每户, 每日: the quantity is per month, per household
-        elif flag == "t" and word not in _RELATIVE:
+        elif flag == "t" and word not in _RELATIVE and not _ASKERS_NOW.match(word):
             terms.append(Term(word, 0.5))  # 春节, 年初(预算), 夜间: what the question is about; 去年/今年 are years
     parts = tuple(p.strip(" ，,。") for p in _PART_SPLIT.split(text) if len(re.findall(r"[\u4e00-\u9fff]", p)) >= 2)
     parts = _each_parts(parts or (text,))
@@ -427,6 +450,8 @@ def figure_kinds(text: str) -> list[tuple[str, str]]:
             kind = stripped[:1] if stripped else ""
             if stripped.startswith(("人次", "台套", "公里", "千米", "平方")):
                 kind = stripped[:2]
+            elif re.match(r"个?工作日", text[m.start(2):]):
+                kind = "工作日"  # "压减至1个工作日": a time limit in days, not a count of 个
             elif kind == "日" and re.search(r"\d月$", text[: m.start()]):
                 kind = "日期"  # the 14日 of 12月14日 is a day of the month, not a number of days
         out.append((number.replace(",", ""), kind))
@@ -439,7 +464,8 @@ def extract_numbers_of_kind(c: "Constraints", text: str) -> list[str]:
     return [n for n, kind in figure_kinds(text) if kind_matches(c.expects, kind) and n not in asked]
 
 
-_SAME_UNIT = {"天": "日", "日": "天"}  # "最长不超过多少天" is answered by "二十日"
+# "最长不超过多少天" is answered by "二十日", "压缩到几天" by "1个工作日", "几个工作日" by "5个工作日"
+_SAME_UNIT = {"天": ("日",), "日": ("天",), "工作日": ("日", "天", "个")}
 
 
 # counters of things and places are written interchangeably: "新建了几座公园" is answered by "新建城市公园8处",
@@ -462,7 +488,7 @@ def kind_matches(expected: frozenset[str], kind: str) -> bool:
         return True
     if not kind and RATIO in expected:
         return True  # a ratio is a bare number
-    kinds = {kind, _SAME_UNIT.get(kind, kind)} if kind else set()
+    kinds = {kind, *_SAME_UNIT.get(kind, ())} if kind else set()
     if kind in _THING_COUNTERS and expected & _THING_COUNTERS:
         return True
     # 人 and 人次 are different measures: "多少人有社保卡" is not answered by "访问量超过14.88亿人次"
@@ -592,6 +618,21 @@ DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[(（]\s*(?:19|20)\d{
 _NUMBER_WORDS = frozenset({"文号", "发文字号", "发文号", "文件编号", "文件号"})
 
 
+def abbreviates(word: str, haystack: str, longest: int = 8) -> bool:
+    """Is the word the short form of a word the text writes (年报 of 年度报告, 人代会 of 人民代表大会, 医保
+    of 医疗保险)? A Chinese abbreviation keeps the characters of its full form in order, from its first."""
+    start = haystack.find(word[0])
+    while start >= 0:
+        # a full form is twice as long at least: 进出口 is no full form of 进口
+        for end in range(start + 2 * len(word), min(start + longest, len(haystack)) + 1):
+            full = haystack[start:end]
+            # the last character starts the full form's last part (年度·报告, 医疗·保险, 人民代表·大会)
+            if full.rfind(word[-1]) >= len(full) // 2 and _subsequence(word, full) and in_dictionary(full):
+                return True
+        start = haystack.find(word[0], start + 1)
+    return False
+
+
 def term_covered(term: str, haystack: str, stand_ins: tuple[str, ...] = ()) -> float:
     """1 when the word occurs; a little less when a synonym does (people ask in everyday words what a
     report states formally); otherwise the share of its character bigrams that occur (jieba may cut
@@ -603,6 +644,8 @@ def term_covered(term: str, haystack: str, stand_ins: tuple[str, ...] = ()) -> f
     if word in _NUMBER_WORDS and DOCUMENT_NUMBER.search(haystack):
         return 1.0  # "文号是什么": 陕政办发〔2023〕17号 is one, though no document writes the word
     if any(s in haystack for s in synonyms(word)):
+        return SYNONYM_SHARE
+    if 2 <= len(word) <= 4 and abbreviates(word, haystack):
         return SYNONYM_SHARE
     if len(word) >= 3:
         grams = [word[i : i + 2] for i in range(len(word) - 1)]

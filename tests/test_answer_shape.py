@@ -83,3 +83,15 @@ def test_the_title_whose_holder_is_asked():
     # "谁" alone asks a person or a body, no title: any clause naming one may answer
     assert asked_title(parse_constraints("本条例由谁负责解释？")) == ""
     assert asks_person(parse_constraints("这份报告是谁作的？"))
+
+
+def test_a_how_much_the_question_quotes_is_no_figure_asked_of_a_why_question():
+    """The demo report: "统筹规范督查检查考核工作，不简单以留痕多少评判工作好坏，…为基层和干部“松绑减负”" is asked
+    "…不简单以留痕多少评判工作，目的是什么？": a purpose, not a number; a part asking 多少 still asks one."""
+    from rag.answer_shape import asks_for_figure, asks_reason
+    from rag.constraints import parse_constraints
+
+    c = parse_constraints("报告提出统筹规范督查检查考核、不简单以留痕多少评判工作，目的是什么？")
+    assert asks_reason(c) and not asks_for_figure(c)
+    assert asks_for_figure(parse_constraints("机关运行经费增加了多少？为什么增加？"))
+    assert asks_for_figure(parse_constraints("留痕的工作有多少项？"))

@@ -500,3 +500,70 @@ def test_each_subject_of_a_multi_part_question_is_asked_whole():
     answers = [best_clause(p, [passage], {}).focus for p in parts]
     assert "40216" in answers[0] and "19482" in answers[1]
     assert "4.8%" in answers[2] and "7.0%" in answers[3]
+
+
+def test_the_same_quantity_asked_of_two_years_is_two_parts():
+    """"全国农民工总量2022年和2023年各是多少？" asks two figures, one per year; the bulletin of
+    shared/corpus/real states them in two sentences of two sections (2023's first)."""
+    from rag.answerability import part_constraints
+
+    for question in ("全国农民工总量2022年和2023年各是多少？", "2022年和2023年全国农民工总量分别是多少？"):
+        parts = part_constraints(parse_constraints(question))
+        assert [p.years for p in parts] == [{2022}, {2023}]
+        assert all("农民工总量" in p.question for p in parts)
+    passages = [
+        Passage(chunk=_chunk("2023 年全国农民工总量 29753 万人，比上年增长 0.6%。其中，本地农民工 12095 万人，比上年下降 2.2%；",
+                             ("2023年度人力资源和社会保障事业发展统计公报",)), score=1.0, rank=1),
+        Passage(chunk=_chunk("2022 年全国农民工总量 29562 万人，比上年增长 1.1%。",
+                             ("2022年度人力资源和社会保障事业发展统计公报",)), score=0.9, rank=2),
+    ]
+    parts = part_constraints(parse_constraints("全国农民工总量2022年和2023年各是多少？"))
+    focuses = [best_clause(p, passages, {}, card_of=lambda doc: None).focus for p in parts]  # each part's own year
+    assert "29562" in focuses[0] and "29753" in focuses[1]
+
+
+def test_a_time_limit_in_working_days_answers_how_many_days():
+    """"竣工验收压缩到几天？" is answered by the demo report's "压减至 1 个工作日": a time limit, not a count of 个."""
+    from rag.constraints import figure_kinds, kind_matches
+
+    assert figure_kinds("简易低风险项目竣工验收时限压减至 1 个工作日。") == [("1", "工作日")]
+    c = parse_constraints("长清区简易低风险项目的竣工验收压缩到几天？")
+    assert kind_matches(c.expects, "工作日") and kind_matches(expected_kinds("几个工作日内办结？"), "工作日")
+    assert not kind_matches(c.expects, "个")  # "三个月" is no number of days
+    text = ("工程项目建设实行联合踏勘工作机制，简易低风险项目竣工验收时限压减至 1 个工作日。"
+            "政务服务事项全程网办率达到90%以上。")
+    clause = best_clause(c, [_passage(_chunk(text))], {})
+    assert clause is not None and "1个工作日" in normalize(clause.focus)
+
+
+def test_a_short_form_is_found_in_the_full_form_the_text_writes():
+    """People write 年报, 医保, 人代会, 公车; reports write 年度报告, 医疗保险, 人民代表大会, 公务用车. An
+    abbreviation keeps its full form's characters in order; a pair that only happens to appear apart does not."""
+    from rag.constraints import abbreviates, term_covered
+
+    assert abbreviates("年报", "淮安市人民政府2024年政府信息公开工作年度报告")
+    assert abbreviates("人代会", "济南市长清区第十八届人民代表大会第三次会议")
+    assert abbreviates("医保", "城乡居民医疗保险参保率")
+    assert not abbreviates("提供", "提高供给能力") and not abbreviates("工资", "工作资金")
+    assert 0 < term_covered("年报", "2024年政府信息公开工作年度报告") < 1.0  # a little less than the word itself
+    c = parse_constraints("淮安市在2024年政府信息公开年报里承认工作中存在哪些主要问题？")
+    title = "淮安市人民政府2024年政府信息公开工作年度报告"
+    text = title + "五、存在的主要问题及改进情况：一是政策解读质量仍需提升；二是政务公开队伍建设还需进一步加强。"
+    assert "年报" not in topic_coverage(c, normalize(text), {})[1]
+
+
+def test_a_time_counted_from_the_askers_day_is_part_of_the_story_not_of_the_topic():
+    """"我上周刚提了一辆新车…最晚要在买车后多少天内申报？" (车辆购置税法): 上周 and 最晚 name no text's topic,
+    while 春节 and 年初 do."""
+    words = [t.word for t in parse_constraints("我上周刚提了一辆新车，买车要交的那个购置税，税率是多少？最晚要在买车后多少天内去申报缴纳？").terms]
+    assert "上周" not in words and "最晚" not in words and "购置税" in words
+    assert "昨天" not in [t.word for t in parse_constraints("我昨天在网上买了个手机，发现有问题，能退吗？").terms]
+    assert "春节" in [t.word for t in parse_constraints("春节期间高速公路免费通行吗？").terms]
+    assert "年初" in [t.word for t in parse_constraints("2023年年初预算是多少？").terms]
+
+
+def test_a_word_inside_a_compound_is_no_short_form_of_it():
+    """进口 is not short for 进出口 (a bulletin's "进出口总额" gives no 进口额), though its characters are in order."""
+    from rag.constraints import abbreviates
+
+    assert not abbreviates("进口", "全年全区实现进出口总额218.46亿元")

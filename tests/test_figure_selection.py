@@ -939,3 +939,52 @@ def test_the_parts_of_one_question_are_answered_from_one_document_when_it_states
                          _in(regulation, LEAVE_PAY), _in(rules, LEAVE_PAY_RULES), _in(regulation, LEAVE_DAYS), card=None)
     assert "年休假10天。[3]" in answer and "300%" in answer
     assert "[2]" not in answer  # the 300% is quoted from the 条例 (passage 1), not from the other document
+
+
+def _quote(question: str, *passages: Passage) -> str:
+    clause = best_clause(parse_constraints(question), list(passages), {})
+    return clause.text if clause else ""
+
+
+def test_a_list_whose_size_is_asked_is_answered_by_a_run_of_that_many():
+    """"四大片区是哪四个": the demo report names the four in one 、-run ("高铁片区、中川湾片区、农批市场片区和大学园片区
+    四大片区"), while another sentence shares more of the question's words and names none of them."""
+    plan = _passage("重点以四大片区建设开发为牵引，打造形成功能完善、结构合理、辐射周边的示范性片区单元，以点带面、联动互促。")
+    named = _passage("深入推进产教融合、改革创新和优化环境，加快高铁片区、中川湾片区、农批市场片区和大学园片区四大片区开发建设，"
+                     "推动城乡建设、乡村振兴、生态环保、社会治理和民生保障五项重点工作实现全面提升。")
+    quote = _quote("今年长清要重点开发建设的四大片区是哪四个？", plan, named)
+    assert all(name in quote for name in ("高铁片区", "中川湾片区", "农批市场片区", "大学园片区"))
+
+
+def test_which_countries_is_answered_by_the_run_of_country_names():
+    """shared/corpus/real's 山西 news page: the sentence naming the trip best gives its purpose; the one naming
+    巴西、乌拉圭、阿根廷 says where it goes."""
+    purpose = _passage("举办山西品牌丝路行（南美站）活动，是我省贯彻落实习近平总书记视察山西重要讲话精神、积极主动融入“一带一路”建设、"
+                       "加快构建内陆地区对外开放新高地的具体举措。")
+    route = _passage("山西品牌丝路行主题为“走丝绸之路，促合作共赢”。南美站活动将先后在巴西、乌拉圭、阿根廷举行。（张巨峰）")
+    assert "巴西、乌拉圭、阿根廷" in _quote("山西品牌丝路行南美站要去哪几个国家？", purpose, route)
+
+
+def test_how_much_it_changed_is_answered_by_the_change_not_the_level():
+    """普陀区财政局's accounts (shared/corpus/real): "比2023年度变化了多少" asks the 减少56.95万元 of the sentence
+    after the total, though both name the 收入支出总计."""
+    from rag.answerability import part_constraints
+
+    text = ("上海市普陀区财政局2024年度收入支出总计2995.39万元。与2023年度相比，收入支出总计减少56.95万元，下降1.87%。"
+            "主要原因：基本支出中人员进出及退休变化。")
+    parts = part_constraints(parse_constraints("上海市普陀区财政局2024年度收入支出总计是多少？比2023年度变化了多少？"))
+    passage = _passage(text, section=("第三部分上海市普陀区财政局2024年度部门决算情况", "一、收入支出决算总体情况说明"))
+    focuses = [best_clause(p, [passage], {}).focus for p in parts]
+    assert "2995.39" in focuses[0] and "56.95" in focuses[1]
+
+
+def test_a_cause_is_quoted_with_the_change_it_explains():
+    """普陀区财政局's accounts: "为什么增加" is answered by "主要原因是…更换了老旧照明设施", which says nothing of what
+    grew or by how much; the sentence before it does (184.65万元, 增加2.55万元)."""
+    from rag.answerability import Gate, extractive_answer
+
+    text = ("机关运行经费支出184.65万元，比2023年度增加2.55万元，增长1.40%。"
+            "主要原因是优化办公环境、提升照明效率，更换了老旧照明设施，导致相关支出略有增加。")
+    question = "普陀区财政局2024年机关运行经费为什么比前一年有所增加？"
+    answer = extractive_answer(Gate(parse_constraints(question), [_passage(text)]))
+    assert "更换了老旧照明设施" in answer and "2.55万元" in answer and "184.65万元" in answer
